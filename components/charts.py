@@ -1,0 +1,246 @@
+"""Plotly figure builders: rows in, Figure out. Pure: no Streamlit.
+
+Colours are the Okabe–Ito palette (distinct for colour-blind readers). Every figure has a
+title with unit and period, labelled axes, a hover template and, when given, a source line.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#7F7F7F",
+}
+FLOW_COLOURS = {"kz_to_az": OKABE_ITO["blue"], "az_to_kz": OKABE_ITO["orange"], "total": OKABE_ITO["black"]}
+FLOW_NAMES = {"kz_to_az": "Kazakhstan → Azerbaijan", "az_to_kz": "Azerbaijan → Kazakhstan", "total": "Total turnover"}
+LANE_STYLE = {  # timeline lanes: colour, marker symbol
+    "AZ → KZ": (OKABE_ITO["blue"], "triangle-right"),
+    "KZ → AZ": (OKABE_ITO["orange"], "triangle-left"),
+    "meeting elsewhere": (OKABE_ITO["purple"], "diamond"),
+    "agreement signed": (OKABE_ITO["green"], "square"),
+}
+SEQUENCE = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
+
+
+def _wrap(text: str, width: int = 140) -> str:
+    return "<br>".join(textwrap.wrap(text, width)) if text else ""
+
+
+def _escape(text: object) -> str:
+    """Plotly renders a subset of HTML in hover/labels: escape data text."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def finish(fig: go.Figure, title: str, y_title: str, source: str | None = None, x_title: str | None = None,
+           height: int = 440) -> go.Figure:
+    """Common layout: title (with unit and period), axes, legend on top, source line at the bottom."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 80, "b": 90 if source else 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        hoverlabel={"align": "left"},
+        template="plotly_white",
+        font={"size": 13},
+    )
+    fig.update_yaxes(title_text=y_title, rangemode="tozero", selector={"anchor": "x"})
+    if x_title:
+        fig.update_xaxes(title_text=x_title)
+    if source:
+        fig.add_annotation(
+            text=_escape(_wrap(source, 150)).replace("&lt;br&gt;", "<br>"), xref="paper", yref="paper", x=0,
+            y=0, yshift=-70, xanchor="left", yanchor="top", showarrow=False, align="left",
+            font={"size": 11, "color": "#555"},
+        )
+    return fig
+
+
+def turnover_figure(wide: pd.DataFrame, part_year: pd.DataFrame, period: str, source: str | None = None):
+    """Annual turnover split by direction (stacked bars) with the total as a line; part-year figures
+    drawn as hollow markers, labelled with their period, never as annual bars; derived values hatched."""
+    fig = go.Figure()
+    derived = wide["derived"].fillna("")
+    for flow in ("kz_to_az", "az_to_kz"):
+        is_derived = derived.str.contains(flow)
+        fig.add_bar(
+            x=wide["year"], y=wide[flow], name=FLOW_NAMES[flow], marker_color=FLOW_COLOURS[flow],
+            marker_pattern_shape=["/" if d else "" for d in is_derived],
+            customdata=["derived (see table note)" if d else "reported" for d in is_derived],
+            hovertemplate="%{x}: %{y:,.1f} million USD<br>%{customdata}<extra>" + FLOW_NAMES[flow] + "</extra>",
+        )
+    has_total = wide["total"].notna()
+    total_derived = derived.str.contains("total")
+    fig.add_scatter(
+        x=wide.loc[has_total, "year"], y=wide.loc[has_total, "total"], name="Total turnover (full year)",
+        mode="lines+markers", line={"color": FLOW_COLOURS["total"], "width": 2},
+        marker={"size": 8, "symbol": ["circle-open" if d else "circle" for d in total_derived[has_total]]},
+        customdata=["derived (see table note)" if d else "reported" for d in total_derived[has_total]],
+        hovertemplate="%{x}: %{y:,.1f} million USD<br>%{customdata}<extra>Total, full year</extra>",
+    )
+    totals = part_year[part_year["flow"] == "total"] if not part_year.empty else part_year
+    if not totals.empty:
+        labels = [f"{p} {y}" for p, y in zip(totals["period"], totals["year"])]
+        fig.add_scatter(
+            x=totals["year"], y=totals["value_usd_m"], mode="markers+text", name="Part-year total (not a full year)",
+            marker={"symbol": "diamond-open", "size": 13, "color": OKABE_ITO["vermillion"], "line": {"width": 2}},
+            text=labels, textposition="top center", textfont={"color": OKABE_ITO["vermillion"]},
+            customdata=[["derived" if d else "reported"] for d in totals["is_derived"]],
+            hovertemplate="%{text}: %{y:,.1f} million USD (part of the year only)<br>%{customdata[0]}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", bargap=0.25)
+    fig.update_xaxes(dtick=1, tickformat="d")
+    return finish(fig, f"Azerbaijan–Kazakhstan trade turnover by direction, {period} (million USD)",
+                  "million USD (current)", source, x_title="Year")
+
+
+def balance_figure(wide: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
+    """Azerbaijan's trade balance with Kazakhstan (exports − imports) per year."""
+    rows = wide.dropna(subset=["balance_az"])
+    fig = go.Figure(go.Bar(
+        x=rows["year"], y=rows["balance_az"], name="Balance",
+        marker_color=[OKABE_ITO["orange"] if v >= 0 else OKABE_ITO["blue"] for v in rows["balance_az"]],
+        hovertemplate="%{x}: %{y:,.1f} million USD<extra>Azerbaijan's balance</extra>",
+    ))
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig = finish(fig, f"Azerbaijan's trade balance with Kazakhstan, {period} (million USD)",
+                 "million USD (AZ exports − imports)", source, x_title="Year", height=360)
+    fig.update_yaxes(rangemode="normal")
+    return fig
+
+
+def change_figure(wide: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
+    """Year-on-year change of total turnover (consecutive years only)."""
+    rows = wide.dropna(subset=["total_change_pct"])
+    fig = go.Figure(go.Bar(
+        x=rows["year"], y=rows["total_change_pct"], name="Change",
+        marker_color=[OKABE_ITO["green"] if v >= 0 else OKABE_ITO["vermillion"] for v in rows["total_change_pct"]],
+        hovertemplate="%{x} vs previous year: %{y:+.1f}%<extra></extra>",
+    ))
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig = finish(fig, f"Year-on-year change of total turnover, {period} (%)", "% change on previous year",
+                 source, x_title="Year", height=360)
+    fig.update_yaxes(rangemode="normal")
+    return fig
+
+
+def products_figure(products: pd.DataFrame, flow: str, source: str | None = None) -> go.Figure:
+    """Top products in one direction of trade, largest at the top (million USD)."""
+    rows = products.sort_values("rank", ascending=False)
+    label = f"{rows['period'].iloc[0]} {int(rows['year'].iloc[0])}" if not rows.empty else ""
+    fig = go.Figure(go.Bar(
+        x=rows["value_usd"] / 1e6, y=[_escape(p) for p in rows["product"]], orientation="h",
+        marker_color=FLOW_COLOURS[flow], text=[f"{v / 1e6:,.2f}" for v in rows["value_usd"]], textposition="outside",
+        hovertemplate="%{y}: %{x:,.3f} million USD<extra></extra>", cliponaxis=False,
+    ))
+    fig = finish(fig, f"Top products, {FLOW_NAMES[flow]}, {label.replace('annual ', '')} (million USD)",
+                 "", source, x_title="million USD", height=120 + 32 * max(len(rows), 3))
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def combined_timeline(wide: pd.DataFrame, marks: pd.DataFrame, period: str, source: str | None = None):
+    """Trade and diplomacy together: annual turnover (top) over a strip of visits and agreements (bottom)."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.55, 0.45], vertical_spacing=0.06)
+    has_total = wide.dropna(subset=["total"])
+    mid_year = pd.to_datetime(has_total["year"].astype(int).astype(str) + "-07-01")
+    fig.add_trace(go.Scatter(
+        x=mid_year, y=has_total["total"], mode="lines+markers", name="Annual turnover (million USD)",
+        line={"color": OKABE_ITO["black"], "width": 2}, marker={"size": 7},
+        customdata=has_total["year"], hovertemplate="%{customdata}: %{y:,.1f} million USD<extra>Turnover</extra>",
+    ), row=1, col=1)
+    for lane, (colour, symbol) in LANE_STYLE.items():
+        rows = marks[marks["lane"] == lane]
+        if rows.empty:
+            continue
+        hover = [
+            f"<b>{_escape(d)}</b><br>{_escape(_wrap(str(lab), 70))}<br>{_escape(_wrap(str(det), 70))}<br>"
+            f"<i>Source: {_escape(c)}</i>"
+            for d, lab, det, c in zip(rows["date"], rows["label"], rows["detail"], rows["cite"])
+        ]
+        fig.add_trace(go.Scatter(
+            x=rows["date_start"], y=[lane] * len(rows), mode="markers", name=lane,
+            marker={"symbol": symbol, "size": 12, "color": colour, "line": {"width": 1, "color": "white"}},
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        ), row=2, col=1)
+    fig.update_yaxes(title_text="million USD", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(LANE_STYLE)[::-1], row=2, col=1)
+    fig.update_xaxes(title_text="Date", row=2, col=1)
+    finish(fig, f"Trade and diplomacy together, {period}: turnover with visits and agreements", "", source,
+           height=560)
+    fig.update_yaxes(title_text="million USD", row=1, col=1)
+    return fig
+
+
+def visits_figure(visits: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
+    """Visits on a time axis, one lane per direction, colour by visit type."""
+    type_colours = {"official": OKABE_ITO["blue"], "working": OKABE_ITO["orange"], "summit": OKABE_ITO["purple"],
+                    "other": OKABE_ITO["grey"]}
+    fig = go.Figure()
+    for visit_type, colour in type_colours.items():
+        rows = visits[visits["visit_type"] == visit_type]
+        if rows.empty:
+            continue
+        hover = [
+            f"<b>{_escape(d)}</b> · {_escape(v)} ({_escape(r)})<br>{_escape(lane)}, {_escape(city)}<br>"
+            f"{_escape(_wrap(str(o), 70))}<br><i>Source: {_escape(c)}</i>"
+            for d, v, r, lane, city, o, c in zip(rows["date"], rows["visitor"], rows["visitor_role"].fillna(""),
+                                                 rows["direction"], rows["city"].fillna("—"), rows["occasion"],
+                                                 rows["cite"])
+        ]
+        fig.add_trace(go.Scatter(
+            x=rows["date_start"], y=rows["direction"], mode="markers", name=f"{visit_type} visit",
+            marker={"size": 12, "color": colour, "symbol": "circle", "line": {"width": 1, "color": "white"}},
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    fig = finish(fig, f"Visits and meetings by direction, {period}", "", source, x_title="Date",
+                 height=380)
+    fig.update_yaxes(rangemode="normal", automargin=True)
+    return fig
+
+
+def agreements_figure(by_domain: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
+    """Agreements signed per year, stacked by domain."""
+    fig = go.Figure()
+    for i, domain in enumerate(sorted(by_domain["domain"].unique())):
+        rows = by_domain[by_domain["domain"] == domain]
+        fig.add_bar(x=rows["year"], y=rows["agreements"], name=domain, marker_color=SEQUENCE[i % len(SEQUENCE)],
+                    hovertemplate="%{x}: %{y} document(s)<extra>" + _escape(domain) + "</extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(dtick=2, tickformat="d")
+    return finish(fig, f"Agreements and documents signed per year by domain, {period} (count)",
+                  "documents signed", source, x_title="Year", height=380)
+
+
+MEASURE_STYLE = {"census": ("circle", OKABE_ITO["blue"]), "official": ("square", OKABE_ITO["green"]),
+                 "estimate": ("diamond-open", OKABE_ITO["vermillion"])}
+
+
+def diaspora_figure(diaspora: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
+    """Population counts by kind of measure; a range from a source is drawn as an error bar."""
+    fig = go.Figure()
+    for measure, (symbol, colour) in MEASURE_STYLE.items():
+        rows = diaspora[diaspora["measure"] == measure].sort_values("year")
+        if rows.empty:
+            continue
+        high = rows["population_high"].astype("float64")
+        spread = (high - rows["population"].astype("float64")).fillna(0)
+        hover = [
+            f"{int(y)}: {int(p):,}" + (f"–{int(h):,}" if pd.notna(h) else "") + f" ({measure})<br>"
+            f"<i>Source: {_escape(c)}</i>" + (f"<br>{_escape(_wrap(str(n), 70))}" if isinstance(n, str) else "")
+            for y, p, h, c, n in zip(rows["year"], rows["population"], high, rows["cite"], rows["note"])
+        ]
+        fig.add_trace(go.Scatter(
+            x=rows["year"], y=rows["population"], name=measure, mode="lines+markers" if measure == "census"
+            else "markers", line={"color": colour, "dash": "solid"}, marker={"symbol": symbol, "size": 11,
+                                                                             "color": colour},
+            error_y={"type": "data", "array": spread, "arrayminus": [0] * len(rows), "visible": bool(spread.any()),
+                     "color": colour},
+            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    fig.update_xaxes(tickformat="d")
+    return finish(fig, f"Azerbaijanis in Kazakhstan by source and measure, {period} (people)", "people",
+                  source, x_title="Year")

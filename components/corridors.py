@@ -1,0 +1,161 @@
+"""Corridor volumes against capacity, milestones and energy context. Pure: no Streamlit."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from components.charts import OKABE_ITO, _escape, _wrap, finish
+
+STATUS_STYLE = {  # how each status is drawn: actual solid and filled; the rest hollow and dashed
+    "actual": {"symbol": "circle", "dash": "solid", "label": "actual"},
+    "planned": {"symbol": "square-open", "dash": "dash", "label": "planned"},
+    "expected": {"symbol": "diamond-open", "dash": "dot", "label": "expected"},
+    "target": {"symbol": "star-open", "dash": "dashdot", "label": "target"},
+}
+METRIC_COLOURS = {"throughput": OKABE_ITO["blue"], "capacity": OKABE_ITO["vermillion"],
+                  "count": OKABE_ITO["green"], "transit_time": OKABE_ITO["purple"], "other": OKABE_ITO["grey"]}
+
+
+def corridor_names(volumes: pd.DataFrame, routes: pd.DataFrame | None) -> dict[str, str]:
+    """corridor id -> readable name (route name, or the id made readable for ports and fields)."""
+    names = {} if routes is None else dict(zip(routes["route_id"], routes["name"]))
+    return {cid: names.get(cid, cid.replace("_", " ").capitalize()) for cid in volumes["corridor"].unique()}
+
+
+def series_label(row: pd.Series) -> str:
+    period = "" if row["period"] == "annual" else f", {row['period']} only"
+    return f"{row['metric']} ({STATUS_STYLE[row['status']]['label']}{period})"
+
+
+def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: str | None = None) -> go.Figure:
+    """One corridor: one panel per unit (never two units on one axis); within a panel one trace per
+    metric/status/period. Actual values solid and filled; planned, expected and target hollow and dashed."""
+    units = list(dict.fromkeys(rows.sort_values("unit")["unit"]))
+    fig = make_subplots(rows=len(units), cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[f"in {u}" for u in units])
+    for i, unit in enumerate(units, start=1):
+        in_unit = rows[rows["unit"] == unit]
+        for (metric, status, part), trace_rows in in_unit.groupby(["metric", "status", "period"], sort=True):
+            trace_rows = trace_rows.sort_values("year")
+            style = STATUS_STYLE[status]
+            label = series_label(trace_rows.iloc[0])
+            hover = [
+                f"<b>{int(y)}</b> {_escape(label)}: {v:,.4g} {_escape(unit)}<br><i>Source: {_escape(c)}</i>"
+                + (f"<br>{_escape(_wrap(n, 70))}" if isinstance(n, str) and n else "")
+                for y, v, c, n in zip(trace_rows["year"], trace_rows["value"], trace_rows["cite"], trace_rows["note"])
+            ]
+            fig.add_trace(go.Scatter(
+                x=trace_rows["year"], y=trace_rows["value"], name=f"{label} [{unit}]",
+                mode="lines+markers" if len(trace_rows) > 1 else "markers",
+                line={"dash": style["dash"], "color": METRIC_COLOURS.get(metric, OKABE_ITO["grey"]), "width": 2},
+                marker={"symbol": style["symbol"] if part == "annual" else "x-open", "size": 12,
+                        "color": METRIC_COLOURS.get(metric, OKABE_ITO["grey"]), "line": {"width": 2}},
+                hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", legendgroup=unit,
+            ), row=i, col=1)
+        fig.update_yaxes(title_text=unit, rangemode="tozero", row=i, col=1)
+    fig.update_xaxes(tickformat="d", dtick=1 if rows["year"].nunique() < 15 else 2)
+    fig.update_xaxes(title_text="Year", row=len(units), col=1)
+    finish(fig, f"{title_name}: volumes against capacity and targets, {period}", "", source,
+           height=260 + 240 * len(units))
+    for i, unit in enumerate(units, start=1):
+        fig.update_yaxes(title_text=unit, row=i, col=1)
+    return fig
+
+
+def utilisation(volumes: pd.DataFrame) -> pd.DataFrame:
+    """Actual annual throughput as a share of the capacity stated for the same corridor, unit and year
+    (or the latest earlier year). Computed by us; rows say which capacity figure they used."""
+    columns = ["corridor", "year", "unit", "throughput", "capacity", "capacity_year", "capacity_status",
+               "utilisation_pct", "source_id"]
+    annual = volumes[volumes["period"] == "annual"]
+    actual = annual[(annual["metric"] == "throughput") & (annual["status"] == "actual")]
+    capacity = annual[annual["metric"] == "capacity"]
+    rows = []
+    for _, flow in actual.iterrows():
+        candidates = capacity[(capacity["corridor"] == flow["corridor"]) & (capacity["unit"] == flow["unit"])
+                              & (capacity["year"] <= flow["year"])]
+        if candidates.empty:
+            continue
+        cap = candidates.sort_values(["year", "status"]).iloc[-1]
+        if cap["value"] <= 0:
+            continue
+        rows.append({
+            "corridor": flow["corridor"], "year": int(flow["year"]), "unit": flow["unit"],
+            "throughput": flow["value"], "capacity": cap["value"], "capacity_year": int(cap["year"]),
+            "capacity_status": cap["status"], "utilisation_pct": round(100 * flow["value"] / cap["value"], 1),
+            "source_id": ";".join(dict.fromkeys(f"{flow['source_id']};{cap['source_id']}".split(";"))),
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def corridor_summary(volumes: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """One row per corridor and unit: latest actual figure, largest capacity/target stated, years covered."""
+    rows = []
+    for (corridor, unit), group in volumes.groupby(["corridor", "unit"], sort=True):
+        actual = group[(group["status"] == "actual") & (group["metric"] == "throughput")].sort_values("year")
+        ahead = group[group["metric"].isin(["capacity"]) | group["status"].isin(["planned", "expected", "target"])]
+        last = actual.iloc[-1] if not actual.empty else None
+        rows.append({
+            "corridor": names.get(corridor, corridor), "unit": unit,
+            "latest_actual": None if last is None else last["value"],
+            "latest_actual_year": None if last is None else f"{int(last['year'])}"
+            + ("" if last["period"] == "annual" else f" ({last['period']})"),
+            "max_capacity_or_target": ahead["value"].max() if not ahead.empty else None,
+            "figures": len(group), "years": f"{int(group['year'].min())}–{int(group['year'].max())}",
+        })
+    return pd.DataFrame(rows)
+
+
+def milestones(events: pd.DataFrame | None, agreements: pd.DataFrame | None, route_id: str | None) -> pd.DataFrame:
+    """Dated milestones (events) and the agreements behind a route, oldest first."""
+    frames = []
+    if events is not None and not events.empty:
+        e = events if route_id is None else events[events["route_id"] == route_id]
+        e = e[e["category"].isin(["corridor", "energy"])] if route_id is None else e
+        frames.append(e.assign(kind="milestone", what=e["event"])[["date", "kind", "what", "route_id",
+                                                                   "source_id", "date_start"]])
+    if agreements is not None and not agreements.empty and route_id is not None:
+        a = agreements[agreements["route_id"] == route_id]
+        frames.append(a.assign(kind="agreement", what=a["title"])[["date", "kind", "what", "route_id", "source_id",
+                                                                   "date_start"]])
+    if not frames:
+        return pd.DataFrame(columns=["date", "kind", "what", "route_id", "source_id", "date_start"])
+    joined = pd.concat(frames, ignore_index=True).sort_values("date_start", kind="stable")
+    return joined.reset_index(drop=True)
+
+
+def milestone_figure(marks: pd.DataFrame, title_name: str, period: str, source: str | None = None) -> go.Figure:
+    """Milestones and agreements of a route on a time line (marks need date_start and cite)."""
+    fig = go.Figure()
+    for kind, colour, symbol in (("milestone", OKABE_ITO["blue"], "circle"),
+                                 ("agreement", OKABE_ITO["green"], "square")):
+        rows = marks[marks["kind"] == kind]
+        if rows.empty:
+            continue
+        hover = [f"<b>{_escape(d)}</b><br>{_escape(_wrap(str(w), 70))}<br><i>Source: {_escape(c)}</i>"
+                 for d, w, c in zip(rows["date"], rows["what"], rows["cite"])]
+        fig.add_trace(go.Scatter(x=rows["date_start"], y=[kind] * len(rows), mode="markers", name=kind,
+                                 marker={"size": 13, "color": colour, "symbol": symbol},
+                                 hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
+    fig = finish(fig, f"{title_name}: milestones and agreements, {period}", "", source, x_title="Date", height=300)
+    fig.update_yaxes(rangemode="normal")
+    return fig
+
+
+def disagreements_side_by_side(indicators: pd.DataFrame) -> pd.DataFrame:
+    """Indicators reported by more than one source (or several values), one column per source."""
+    if indicators.empty:
+        return pd.DataFrame()
+    keyed = indicators.assign(
+        key=indicators["label"] + " (" + indicators["unit"] + ")",
+        when=indicators["year"].astype("Int64").astype(str).replace("<NA>", "n.d."),
+    )
+    multi = keyed.groupby("indicator")["source_id"].transform("nunique") > 1
+    keyed = keyed[multi]
+    if keyed.empty:
+        return pd.DataFrame()
+    keyed = keyed.assign(value_text=keyed["value"].map(lambda v: f"{v:,.4g}") + " (" + keyed["when"] + ")")
+    table = keyed.pivot_table(index="key", columns="source_id", values="value_text",
+                              aggfunc=lambda v: "; ".join(v))
+    return table.reset_index().rename(columns={"key": "indicator"})

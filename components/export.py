@@ -1,0 +1,56 @@
+"""Safe CSV and zip export. Pure: no Streamlit.
+
+Every CSV the app emits goes through `to_safe_csv`, which defuses spreadsheet formulas
+(OWASP "CSV injection"): a text cell or header beginning with = + - @ tab or CR gets a
+leading apostrophe so spreadsheet software shows it as text. Numeric columns are untouched.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value: object) -> object:
+    """Neutralise one cell: text starting with a formula character gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _is_text(series: pd.Series) -> bool:
+    return not (
+        pd.api.types.is_numeric_dtype(series)
+        or pd.api.types.is_bool_dtype(series)
+        or pd.api.types.is_datetime64_any_dtype(series)
+    )
+
+
+def to_safe_csv(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV of `df` (no index) with every text cell and header defused."""
+    safe = df.copy()
+    for column in safe.columns:
+        if _is_text(safe[column]):
+            safe[column] = safe[column].map(defuse, na_action="ignore")
+    safe.columns = [defuse(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def download_name(table: str, start: int, end: int) -> str:
+    """File name for a filtered download: <table>_<from>-<to>.csv."""
+    return f"{table}_{start}-{end}.csv"
+
+
+def bundle_zip(tables: Mapping[str, pd.DataFrame], files: Mapping[str, bytes]) -> bytes:
+    """A zip with one safe CSV per table plus extra files (name -> bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in tables.items():
+            archive.writestr(f"{name}.csv", to_safe_csv(frame))
+        for name, payload in files.items():
+            archive.writestr(name, payload)
+    return buffer.getvalue()

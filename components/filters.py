@@ -1,0 +1,83 @@
+"""Year-range parsing (from the URL) and year filters. Pure: no Streamlit."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class YearRange:
+    """A validated, inclusive year range; `notice` explains any fallback in plain text."""
+
+    start: int
+    end: int
+    notice: str | None = None
+
+    def label(self) -> str:
+        return f"{self.start}" if self.start == self.end else f"{self.start}–{self.end}"
+
+
+def _first(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    return None if value is None else str(value)
+
+
+def parse_year_range(params: Mapping[str, object], lo: int, hi: int) -> YearRange:
+    """Read ?from=YYYY&to=YYYY against the data's bounds [lo, hi].
+
+    Missing values default to the bounds. Malformed or reversed values fall back to the
+    full range; out-of-range values are clamped. Both come back with a notice. The notice
+    never echoes what was in the URL (it is shown to users).
+    """
+    raw = {key: _first(params.get(key)) for key in ("from", "to")}
+    parsed: dict[str, int | None] = {}
+    for key, text in raw.items():
+        if text is None or text.strip() == "":
+            parsed[key] = None
+        elif _YEAR.match(text.strip()):
+            parsed[key] = int(text.strip())
+        else:
+            return YearRange(lo, hi, f"The link's year range was not a valid year; showing {lo}–{hi}.")
+    start = lo if parsed["from"] is None else parsed["from"]
+    end = hi if parsed["to"] is None else parsed["to"]
+    if start > end:
+        return YearRange(lo, hi, f"The link's year range was reversed; showing {lo}–{hi}.")
+    clamped_start, clamped_end = max(lo, min(start, hi)), min(hi, max(end, lo))
+    if (clamped_start, clamped_end) != (start, end):
+        return YearRange(
+            clamped_start,
+            clamped_end,
+            f"The link's year range was outside the data ({lo}–{hi}); showing "
+            f"{YearRange(clamped_start, clamped_end).label()}.",
+        )
+    return YearRange(start, end)
+
+
+def filter_years(df: pd.DataFrame, start: int, end: int, column: str = "year", keep_missing: bool = False):
+    """Rows whose `column` lies in [start, end]; rows with no year are kept only if asked."""
+    years = df[column]
+    mask = years.between(start, end)
+    mask = mask.fillna(keep_missing).astype(bool)
+    return df[mask]
+
+
+def year_bounds(frames: Mapping[str, pd.DataFrame], fallback: tuple[int, int]) -> tuple[int, int]:
+    """The smallest and largest year across the frames that have a `year` column."""
+    years = [
+        frame["year"].dropna()
+        for frame in frames.values()
+        if isinstance(frame, pd.DataFrame) and "year" in frame.columns and len(frame)
+    ]
+    years = [y for y in years if len(y)]
+    if not years:
+        return fallback
+    joined = pd.concat(years)
+    return int(joined.min()), int(joined.max())

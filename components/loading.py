@@ -1,0 +1,342 @@
+"""Load the dataset's CSV tables, typed and validated against datapackage.json.
+
+Every bad value becomes a `Problem` that names the file, the CSV line and the column; a table with
+problems raises one `DataError` listing all of them. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from pandera.errors import SchemaError, SchemaErrors
+
+from components import schema
+
+ROUTES_TABLE = "routes"
+ROUTE_POINTS_TABLE = "route_points"
+TRADE_TABLE = "trade_turnover"
+MIN_ROUTE_POINTS = 2
+MAX_LISTED = 20
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_BOOLEAN = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule, located in a CSV file (line and column are None when not applicable)."""
+
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    rule: str
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            [self.file]
+            + ([f"line {self.line}"] if self.line is not None else [])
+            + ([f"column {self.column}"] if self.column is not None else [])
+        )
+        if self.value is None and self.column is None:
+            return f"{where}: {self.rule}"
+        if self.value is None:
+            return f"{where}: breaks rule '{self.rule}'"
+        return f"{where}: value '{self.value}' breaks rule '{self.rule}'"
+
+
+class DataError(Exception):
+    """A table that could not be loaded; `.problems` lists every reason."""
+
+    def __init__(self, table: str, problems: Iterable[Problem]):
+        self.table = table
+        self.problems = list(problems)
+        super().__init__(self.table, self.problems)
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        lines = [f"table {self.table}: {n} problem{'s' * (n != 1)}"]
+        lines += [f"  - {p}" for p in self.problems[:MAX_LISTED]]
+        if n > MAX_LISTED:
+            lines.append(f"  ... and {n - MAX_LISTED} more")
+        return "\n".join(lines)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _read_rows(path: Path, name: str) -> tuple[list[str], list[int], list[list[str]], list[Problem]]:
+    """Header, CSV start line of each row, rows of strings, and row-shape problems."""
+    file = path.name
+    fail = lambda rule, line=None: DataError(name, [Problem(file, line, None, None, rule)])  # noqa: E731
+    if not path.is_file():
+        raise fail(f"file not found ({path})")
+    problems, lines, rows = [], [], []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            header = next(reader, None)
+            if header is None:
+                raise fail("file is empty (no header row)")
+            while True:
+                start = reader.line_num + 1
+                row = next(reader, None)
+                if row is None:
+                    break
+                if not row:  # blank line
+                    continue
+                if len(row) != len(header):
+                    problems.append(Problem(file, start, None, None,
+                                            f"row has {len(row)} fields, header has {len(header)}"))
+                    continue
+                lines.append(start)
+                rows.append(row)
+    except UnicodeDecodeError as e:
+        raise fail(f"file is not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    except (csv.Error, OSError) as e:
+        raise fail(f"file cannot be read as CSV ({e})", getattr(reader, "line_num", None)) from None
+    return header, lines, rows, problems
+
+
+def _convert(raw: pd.Series, type_: str, file: str, column: str) -> tuple[pd.Series, list[Problem]]:
+    """Convert a column of strings (NA = empty) to its contract dtype; bad values become NA + Problem."""
+    dtype = schema.DTYPES[type_]
+    if dtype is str:
+        return raw, []
+    parse = {
+        "integer": lambda v: int(v) if _INTEGER.match(v) else None,
+        "number": lambda v: float(v) if _NUMBER.match(v) else None,
+        "boolean": _BOOLEAN.get,
+    }[type_]
+    rule = {"boolean": "type(boolean: true|false)"}.get(type_, f"type({type_})")
+    values, problems = [], []
+    for line, v in raw.items():
+        out = None if pd.isna(v) else parse(v)
+        if out is None and not pd.isna(v):
+            problems.append(Problem(file, int(line), column, v, rule))
+        values.append(out)
+    return pd.Series(pd.array(values, dtype=dtype), index=raw.index, name=column), problems
+
+
+def _read(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """(raw strings, typed frame, problems); both frames are indexed by CSV line number."""
+    header, lines, rows, problems = _read_rows(Path(path), name)
+    file = Path(path).name
+    keep = []
+    for i, col in enumerate(header):
+        if col in header[:i]:
+            problems.append(Problem(file, 1, col, None, "column names are unique (duplicate header)"))
+        else:
+            keep.append(i)
+    index = pd.Index(lines, name="line")
+    raw = pd.DataFrame({header[i]: pd.array([r[i] for r in rows], dtype="str") for i in keep}, index=index)
+    raw = raw.replace("", pd.NA) if len(raw) else raw
+    types = {f["name"]: f["type"] for f in schema.table_meta(name)["fields"]}
+    typed = {}
+    for col in raw.columns:
+        typed[col], bad = _convert(raw[col], types.get(col, "string"), file, col)
+        problems += bad
+    return raw, pd.DataFrame(typed, index=index), problems
+
+
+def read_csv_typed(path: Path | str, name: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a table's CSV as text and convert each column to its contract type.
+
+    Returns the typed frame (indexed by the CSV line of each row; header = line 1) and the values
+    that did not convert. Raises DataError if the file is missing, empty or unreadable.
+    """
+    _, typed, problems = _read(Path(path), name)
+    return typed, problems
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _raw_value(raw: pd.DataFrame, line, column) -> str | None:
+    try:
+        v = raw.at[int(line), column]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return "" if pd.isna(v) else str(v)
+
+
+def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: set) -> list[Problem]:
+    """Validate with the pandera schema (lazy) and turn each failure case into a Problem."""
+    meta = schema.table_meta(name)
+    sch = schema.pandera_schema(name)
+    file = Path(meta["path"]).name
+    try:
+        sch.validate(typed, lazy=True)
+        return []
+    except SchemaErrors as e:
+        cases = e.failure_cases
+    except SchemaError as e:  # not expected with lazy=True, but never let it escape
+        return [Problem(file, None, None, None, f"schema error: {e}")]
+    frame_check_column = {c.name: (c.statistics or {}).get("column") for c in sch.checks}
+    key = meta.get("primaryKey") or []
+    first_line = {}
+    if key and set(key) <= set(typed.columns):
+        for line, k in zip(typed.index, typed[key].astype("str").itertuples(index=False)):
+            first_line.setdefault(tuple(k), line)
+    problems, seen = [], set()
+    for case in cases.itertuples(index=False):
+        check, column, line = str(case.check), case.column, case.index
+        line = None if line is None or pd.isna(line) else int(line)
+        value = None if case.failure_case is None else str(case.failure_case)
+        if check == "column_in_dataframe":
+            p = Problem(file, 1, value, None, "column_in_dataframe (column in datapackage.json is missing)")
+        elif check == "column_in_schema":
+            p = Problem(file, 1, value, None, "column_in_schema (column not in datapackage.json)")
+        elif check == "column_ordered":
+            p = Problem(file, 1, value, None,
+                        f"column_ordered (expected order: {', '.join(schema.contract_columns(name))})")
+        elif check == "multiple_fields_uniqueness":
+            k = tuple(typed.loc[line, key].astype("str"))
+            p = Problem(file, line, "+".join(key), " | ".join(k),
+                        f"primaryKey unique (same key as line {first_line.get(k)})")
+        elif check in frame_check_column:
+            column = frame_check_column[check]
+            p = Problem(file, line, column, _raw_value(raw, line, column), check)
+        elif line is None:
+            p = Problem(file, None, column, value, check)
+        else:
+            if (line, column) in skip:  # already reported as a value that does not convert
+                continue
+            raw_value = _raw_value(raw, line, column)
+            p = Problem(file, line, column, value if raw_value is None else raw_value, check)
+        if p not in seen:
+            seen.add(p)
+            problems.append(p)
+    # A single-column primary key that is also `unique` fails twice for one duplicate: keep one.
+    pk_lines = {p.line for p in problems if p.rule.startswith("primaryKey unique")}
+    return [p for p in problems if not (p.rule == "field_uniqueness" and p.line in pk_lines
+                                        and key == [p.column])]
+
+
+def _source_problems(df: pd.DataFrame, name: str, source_ids: frozenset) -> list[Problem]:
+    """Every id in every source_ids column is a known source."""
+    file = Path(schema.table_meta(name)["path"]).name
+    problems = []
+    for col in schema.fields_of_type(name, "source_ids"):
+        if col not in df:
+            continue
+        for line, cell in df[col].dropna().items():
+            for sid in cell.split(";"):
+                if sid not in source_ids:
+                    problems.append(Problem(file, int(line), col, sid,
+                                            f"source id exists in {schema.SOURCES_TABLE}.csv"))
+    return problems
+
+
+def _route_point_problems(df: pd.DataFrame, route_ids: frozenset | None) -> list[Problem]:
+    """route_id is a known route; every route has >= 2 points (seq per route: primaryKey)."""
+    file = Path(schema.table_meta(ROUTE_POINTS_TABLE)["path"]).name
+    if "route_id" not in df:
+        return []
+    problems = []
+    routes = df["route_id"].dropna()
+    if route_ids is not None:
+        problems += [Problem(file, int(line), "route_id", r, f"route_id exists in {ROUTES_TABLE}.csv")
+                     for line, r in routes.items() if r not in route_ids]
+    counts = routes.value_counts()
+    for route in sorted(set(counts.index) | set(route_ids or ())):
+        n = int(counts.get(route, 0))
+        if n < MIN_ROUTE_POINTS:
+            line = int(routes.index[routes == route][0]) if n else None
+            problems.append(Problem(file, line, "route_id", route,
+                                    f"a route has >= {MIN_ROUTE_POINTS} points (this one has {n})"))
+    return problems
+
+
+def _trade_total_problems(df: pd.DataFrame) -> list[Problem]:
+    """total = kz_to_az + az_to_kz for the same (year, period, source_id), within rounding.
+
+    Derived rows are checked too: a flow derived as total minus the other flow adds up by
+    construction, and a derived figure that does not add up is exactly what we want to catch.
+    """
+    file = Path(schema.table_meta(TRADE_TABLE)["path"]).name
+    need = ["year", "period", "flow", "value_usd_m", "source_id"]
+    if not set(need) <= set(df.columns):
+        return []
+    problems = []
+    rows = df[need].dropna()
+    for (year, period, source), group in rows.groupby(["year", "period", "source_id"], sort=False):
+        by_flow = {f: (line, v) for line, f, v in
+                   zip(group.index[::-1], group["flow"][::-1], group["value_usd_m"][::-1])}
+        if not {"total", "kz_to_az", "az_to_kz"} <= by_flow.keys():
+            continue
+        (line, total), (l1, kz_az), (l2, az_kz) = (by_flow[f] for f in ("total", "kz_to_az", "az_to_kz"))
+        tolerance = max(0.15, 0.005 * total)
+        if abs(total - (kz_az + az_kz)) > tolerance:
+            problems.append(Problem(
+                file, int(line), "value_usd_m", f"{total:g}",
+                f"total = kz_to_az + az_to_kz within {tolerance:.2f} "
+                f"(lines {l1} + {l2}: {kz_az:g} + {az_kz:g} = {kz_az + az_kz:g})"))
+    return problems
+
+
+def _with_derived_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Append year (Int64) and date_start (first day of the period) for tables with a date."""
+    if "date" not in df:
+        return df
+    starts = [schema.parse_partial_date(v)[0] for v in df["date"]]
+    out = df.copy()
+    out["year"] = pd.array([d.year for d in starts], dtype="Int64")
+    out["date_start"] = pd.to_datetime(pd.Series(starts, index=df.index, dtype="object"))
+    return out
+
+
+def load_table(name: str, data_dir: Path | str, source_ids: frozenset | None = None,
+               route_ids: frozenset | None = None) -> pd.DataFrame:
+    """Read, type and validate one table; raise DataError listing every problem.
+
+    source_ids / route_ids enable the cross-table checks (the sources table checks its own
+    `cited_in` against itself when source_ids is None).
+    """
+    path = Path(data_dir) / schema.table_meta(name)["path"]
+    try:
+        raw, typed, problems = _read(path, name)
+        skip = {(p.line, p.column) for p in problems}
+        problems += _schema_problems(typed, raw, name, skip)
+        if name == schema.SOURCES_TABLE and source_ids is None and "source_id" in typed:
+            source_ids = frozenset(typed["source_id"].dropna())
+        if source_ids is not None:
+            problems += _source_problems(typed, name, source_ids)
+        if name == ROUTE_POINTS_TABLE:
+            problems += _route_point_problems(typed, route_ids)
+        if name == TRADE_TABLE:
+            problems += _trade_total_problems(typed)
+    except DataError:
+        raise
+    except Exception as e:  # a bug or an unforeseen input: still report it as this table's problem
+        raise DataError(name, [Problem(path.name, None, None, None,
+                                       f"unexpected error while loading: {type(e).__name__}: {e}")]) from e
+    if problems:
+        raise DataError(name, sorted(problems, key=lambda p: (p.line or 0)))
+    return _with_derived_columns(typed).reset_index(drop=True)
+
+
+def load_dataset(data_dir: Path | str) -> dict[str, pd.DataFrame | DataError]:
+    """Load every table; a broken table maps to its DataError and never stops the others."""
+    names = schema.table_names()
+    order = [n for n in (schema.SOURCES_TABLE, ROUTES_TABLE) if n in names]
+    order += [n for n in names if n not in order]
+    out: dict[str, pd.DataFrame | DataError] = {}
+    ids: dict[str, frozenset | None] = {"source_ids": None, "route_ids": None}
+    for name in order:
+        try:
+            out[name] = load_table(name, data_dir, **ids)
+        except DataError as e:
+            out[name] = e
+            continue
+        if name == schema.SOURCES_TABLE:
+            ids["source_ids"] = frozenset(out[name]["source_id"])
+        elif name == ROUTES_TABLE:
+            ids["route_ids"] = frozenset(out[name]["route_id"])
+    return {name: out[name] for name in names}

@@ -1,0 +1,168 @@
+"""The Streamlit layer: cached data access, the shared year filter, downloads, source lines, errors.
+
+Everything here draws or caches; the logic it calls lives in pure modules.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from components import export, filters, provenance, schema
+from components.loading import DataError, load_table
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+FALLBACK_YEARS = (1991, 2030)
+YEARS_KEY = "years"  # the sidebar slider's widget key
+_FRAME_FLAG = "frame.years"  # set by app.py each run, consumed by the page
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+def plain(text: object) -> str:
+    """Escape Markdown so data text shows literally in st.caption/st.markdown (never as markup)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _file_version(name: str) -> tuple[str, int, int]:
+    path = DATA_DIR / schema.table_meta(name)["path"]
+    try:
+        stat = path.stat()
+    except OSError:
+        return (name, -1, -1)
+    return (name, stat.st_mtime_ns, stat.st_size)
+
+
+def _dependencies(name: str) -> tuple[str, ...]:
+    if name == "sources":
+        return ()
+    return ("sources", "routes") if name == "route_points" else ("sources",)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _load_cached(name: str, versions: tuple) -> pd.DataFrame | DataError:
+    """Load and validate one table once per version of its file (and of the files it checks against)."""
+    deps = {dep: _load_cached(dep, _versions(dep)) for dep in _dependencies(name)}
+    source_ids = route_ids = None
+    if isinstance(deps.get("sources"), pd.DataFrame):
+        source_ids = frozenset(deps["sources"]["source_id"])
+    if isinstance(deps.get("routes"), pd.DataFrame):
+        route_ids = frozenset(deps["routes"]["route_id"])
+    try:
+        return load_table(name, DATA_DIR, source_ids=source_ids, route_ids=route_ids)
+    except DataError as error:
+        return error
+
+
+def _versions(name: str) -> tuple:
+    return tuple(_file_version(n) for n in (name, *_dependencies(name)))
+
+
+def load(name: str) -> pd.DataFrame | DataError:
+    """A validated table, or the DataError explaining why it cannot be used. Never raises for bad data."""
+    return _load_cached(name, _versions(name))
+
+
+def table(name: str) -> pd.DataFrame | None:
+    """A validated table for this page, or None after showing the data error on the page."""
+    result = load(name)
+    if isinstance(result, DataError):
+        show_data_error(result)
+        return None
+    return result
+
+
+def show_data_error(error: DataError) -> None:
+    lines = [f"**The data file `{error.table}.csv` has problems, so this part of the page cannot be shown.**"]
+    lines += [f"- {plain(problem)}" for problem in error.problems[:12]]
+    if len(error.problems) > 12:
+        lines.append(f"- … and {len(error.problems) - 12} more (run `python -m components.validate`).")
+    st.error("\n".join(lines), icon="⚠️")
+
+
+def all_tables() -> dict[str, pd.DataFrame | DataError]:
+    return {name: load(name) for name in schema.table_names()}
+
+
+def year_bounds() -> tuple[int, int]:
+    frames = {n: t for n, t in all_tables().items() if isinstance(t, pd.DataFrame)}
+    return filters.year_bounds(frames, FALLBACK_YEARS)
+
+
+def _sync_url(start: int, end: int) -> None:
+    if st.query_params.get("from") != str(start) or st.query_params.get("to") != str(end):
+        st.query_params.update({"from": str(start), "to": str(end)})
+
+
+def _clear_notice() -> None:
+    st.session_state.pop("years.notice", None)
+
+
+def render_year_filter() -> filters.YearRange:
+    """The one year range of the app, in the sidebar, kept in the URL as ?from=YYYY&to=YYYY."""
+    lo, hi = year_bounds()
+    if YEARS_KEY not in st.session_state:
+        parsed = filters.parse_year_range(st.query_params.to_dict(), lo, hi)
+        st.session_state[YEARS_KEY] = (parsed.start, parsed.end)
+        if parsed.notice:
+            st.session_state["years.notice"] = parsed.notice
+    else:  # data bounds may have changed since the value was set
+        start, end = st.session_state[YEARS_KEY]
+        st.session_state[YEARS_KEY] = (max(lo, min(start, hi)), min(hi, max(end, lo)))
+    start, end = st.sidebar.slider(
+        "Year range", min_value=lo, max_value=hi, key=YEARS_KEY, on_change=_clear_notice,
+        help="Applies to every page. The range is kept in the link, so a copied URL reopens this view.",
+    )
+    if st.session_state.get("years.notice"):
+        st.sidebar.caption("⚠️ " + plain(st.session_state["years.notice"]))
+    _sync_url(start, end)
+    return filters.YearRange(start, end)
+
+
+def mark_frame_years(years: filters.YearRange) -> None:
+    """Called by app.py: tells the page this run's frame already drew the year filter."""
+    st.session_state[_FRAME_FLAG] = years
+
+
+def selected_years() -> filters.YearRange:
+    """The year range for this run: from the app frame, or drawn here when a page runs on its own."""
+    years = st.session_state.pop(_FRAME_FLAG, None)
+    return years if years is not None else render_year_filter()
+
+
+def download_csv(df: pd.DataFrame, table_name: str, years: filters.YearRange, label: str = "Download CSV",
+                 key: str | None = None) -> None:
+    """Download exactly these rows as a formula-safe CSV named <table>_<from>-<to>.csv (no rerun)."""
+    st.download_button(
+        label, data=export.to_safe_csv(df), file_name=export.download_name(table_name, years.start, years.end),
+        mime="text/csv", on_click="ignore", key=key or f"dl.{table_name}", icon=":material/download:",
+    )
+
+
+def source_text(*frames: pd.DataFrame) -> str:
+    """The source line for figures (plain text)."""
+    return provenance.source_line(sources_frame(), *frames)
+
+
+def source_footer(*frames: pd.DataFrame) -> None:
+    """A source line naming the sources of the rows shown."""
+    st.caption(plain(provenance.source_line(sources_frame(), *frames)))
+
+
+def sources_frame() -> pd.DataFrame | None:
+    result = load("sources")
+    return result if isinstance(result, pd.DataFrame) else None
+
+
+def cite(df: pd.DataFrame) -> pd.DataFrame:
+    """df with a `cite` column of short citations, for hover text."""
+    return provenance.with_citations(df, sources_frame())
+
+
+def page_title(title: str, years: filters.YearRange, intro: str) -> None:
+    st.title(title)
+    st.caption(f"{plain(intro)} Showing **{years.label()}**.")
+
+
+def table_view(df: pd.DataFrame, **kwargs) -> None:
+    st.dataframe(df, hide_index=True, width="stretch", **kwargs)

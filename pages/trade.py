@@ -1,0 +1,71 @@
+"""Trade: turnover by year and direction, part-year figures, balance, year-on-year change, top products."""
+import streamlit as st
+
+from components import charts, transforms, ui
+
+years = ui.selected_years()
+ui.page_title("Trade", years, "Merchandise trade between Azerbaijan and Kazakhstan, in million US dollars.")
+
+trade = ui.table("trade_turnover")
+if trade is not None:
+    shown = transforms.in_years(trade, years)
+    if shown.empty:
+        st.info(f"No trade figures in {years.label()}. Widen the year range in the sidebar.")
+    else:
+        annual = transforms.annual_turnover(shown)
+        part = transforms.part_year_turnover(shown)
+        wide = transforms.turnover_table(annual)
+        source = ui.source_text(shown)
+        chart, table = st.columns([3, 2])
+        with chart:
+            st.plotly_chart(charts.turnover_figure(wide, part, years.label(), source), key="trade.turnover")
+        with table:
+            st.markdown("**Full years** (million USD)")
+            ui.table_view(wide, column_config={
+                "year": st.column_config.NumberColumn("Year", format="%d"),
+                "kz_to_az": st.column_config.NumberColumn("KZ → AZ", format="%.2f"),
+                "az_to_kz": st.column_config.NumberColumn("AZ → KZ", format="%.2f"),
+                "total": st.column_config.NumberColumn("Total", format="%.2f"),
+                "balance_az": st.column_config.NumberColumn("AZ balance", format="%.2f",
+                                                            help="Azerbaijan's exports minus imports"),
+                "total_change_pct": st.column_config.NumberColumn("Δ total %", format="%.1f",
+                                                                  help="Only between consecutive years"),
+                "derived": st.column_config.TextColumn("Derived flows", help="Values we computed; see notes"),
+            })
+            if not part.empty:
+                st.markdown("**Part-year figures** — not full years, never summed as one")
+                ui.table_view(part[["year", "period", "flow", "value_usd_m", "is_derived", "note"]])
+            ui.download_csv(shown, "trade_turnover", years)
+        ui.source_footer(shown)
+        notes = shown[shown["is_derived"].astype(bool)]
+        if not notes.empty:
+            with st.expander(f"How the {len(notes)} derived value(s) were computed"):
+                ui.table_view(notes[["year", "period", "flow", "value_usd_m", "note", "source_id"]])
+
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(charts.balance_figure(wide, years.label(), source), key="trade.balance")
+        with right:
+            st.plotly_chart(charts.change_figure(wide, years.label(), source), key="trade.change")
+
+products = ui.table("trade_products")
+if products is not None:
+    st.subheader("Top products")
+    shown_products = transforms.in_years(products, years)
+    if shown_products.empty:
+        st.info(f"No product lists in {years.label()}.")
+    else:
+        for (year, period), rows in shown_products.groupby(["year", "period"], sort=True):
+            columns = st.columns(2)
+            for column, flow in zip(columns, ("kz_to_az", "az_to_kz")):
+                flow_rows = rows[rows["flow"] == flow]
+                with column:
+                    if flow_rows.empty:
+                        st.info(f"No list for {charts.FLOW_NAMES[flow]} in {year}.")
+                        continue
+                    fig = charts.products_figure(flow_rows, flow, ui.source_text(flow_rows))
+                    st.plotly_chart(fig, key=f"trade.products.{year}.{period}.{flow}")
+                    ui.table_view(flow_rows[["rank", "product", "value_usd", "source_id"]], column_config={
+                        "value_usd": st.column_config.NumberColumn("Value (USD)", format="%,.0f")})
+        ui.download_csv(shown_products, "trade_products", years, key="dl.trade_products")
+        ui.source_footer(shown_products)
