@@ -5,7 +5,7 @@ from components import ui
 
 st.set_page_config(
     page_title="Azerbaijan–Kazakhstan relations",
-    page_icon=":material/handshake:",
+    page_icon="🤝",  # an emoji favicon is a data: URL; a :material/ one is fetched from fonts.gstatic.com
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -27,7 +27,8 @@ SEQUENCE = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "pur
 
 
 def _wrap(text: str, width: int = 140) -> str:
-    return "<br>".join(textwrap.wrap(text, width)) if text else ""
+    """Data text, escaped line by line, wrapped with <br> (escaping after wrapping shows a literal '<br>')."""
+    return "<br>".join(_escape(line) for line in textwrap.wrap(text, width)) if text else ""
 
 
 def _escape(text: object) -> str:
@@ -36,24 +37,28 @@ def _escape(text: object) -> str:
 
 
 def finish(fig: go.Figure, title: str, y_title: str, source: str | None = None, x_title: str | None = None,
-           height: int = 440) -> go.Figure:
-    """Common layout: title (with unit and period), axes, legend on top, source line at the bottom."""
+           height: int = 440, source_width: int = 120) -> go.Figure:
+    """Common layout: title (with unit and period), axes, legend under the title, source line at the bottom."""
+    source_lines = textwrap.wrap(source, source_width) if source else []
+    bottom = (60 if x_title else 40) + 16 * len(source_lines)
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
-        height=height,
-        margin={"l": 60, "r": 20, "t": 80, "b": 90 if source else 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
+        title={"text": title, "x": 0, "xanchor": "left", "xref": "paper", "yref": "container",
+               "y": 1 - 14 / (height + 16 * len(source_lines)), "yanchor": "top", "font": {"size": 17}},
+        height=height + 16 * len(source_lines),
+        margin={"l": 60, "r": 20, "t": 110, "b": bottom},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         hoverlabel={"align": "left"},
         template="plotly_white",
         font={"size": 13},
     )
-    fig.update_yaxes(title_text=y_title, rangemode="tozero", selector={"anchor": "x"})
+    # The first panel's y axis: anchored to x in subplots, no anchor at all in a plain Figure.
+    fig.update_yaxes(title_text=y_title, rangemode="tozero", selector=lambda axis: axis.anchor in (None, "x"))
     if x_title:
         fig.update_xaxes(title_text=x_title)
-    if source:
+    if source_lines:
         fig.add_annotation(
-            text=_escape(_wrap(source, 150)).replace("&lt;br&gt;", "<br>"), xref="paper", yref="paper", x=0,
-            y=0, yshift=-70, xanchor="left", yanchor="top", showarrow=False, align="left",
+            text="<br>".join(_escape(line) for line in source_lines), xref="paper", yref="paper", x=0, y=0,
+            yshift=-(52 if x_title else 30), xanchor="left", yanchor="top", showarrow=False, align="left",
             font={"size": 11, "color": "#555"},
         )
     return fig
@@ -94,7 +99,7 @@ def turnover_figure(wide: pd.DataFrame, part_year: pd.DataFrame, period: str, so
     fig.update_layout(barmode="stack", bargap=0.25)
     fig.update_xaxes(dtick=1, tickformat="d")
     return finish(fig, f"Azerbaijan–Kazakhstan trade turnover by direction, {period} (million USD)",
-                  "million USD (current)", source, x_title="Year")
+                  "million USD (current)", source, x_title="Year", height=480)
 
 
 def balance_figure(wide: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
@@ -106,8 +111,8 @@ def balance_figure(wide: pd.DataFrame, period: str, source: str | None = None) -
         hovertemplate="%{x}: %{y:,.1f} million USD<extra>Azerbaijan's balance</extra>",
     ))
     fig.update_xaxes(dtick=1, tickformat="d")
-    fig = finish(fig, f"Azerbaijan's trade balance with Kazakhstan, {period} (million USD)",
-                 "million USD (AZ exports − imports)", source, x_title="Year", height=360)
+    fig = finish(fig, f"Azerbaijan's trade balance with Kazakhstan,<br>{period} (million USD)",
+                 "million USD (AZ exports − imports)", source, x_title="Year", height=380, source_width=75)
     fig.update_yaxes(rangemode="normal")
     return fig
 
@@ -121,8 +126,8 @@ def change_figure(wide: pd.DataFrame, period: str, source: str | None = None) ->
         hovertemplate="%{x} vs previous year: %{y:+.1f}%<extra></extra>",
     ))
     fig.update_xaxes(dtick=1, tickformat="d")
-    fig = finish(fig, f"Year-on-year change of total turnover, {period} (%)", "% change on previous year",
-                 source, x_title="Year", height=360)
+    fig = finish(fig, f"Year-on-year change of total turnover,<br>{period} (%)", "% change on previous year",
+                 source, x_title="Year", height=380, source_width=75)
     fig.update_yaxes(rangemode="normal")
     return fig
 
@@ -136,8 +141,8 @@ def products_figure(products: pd.DataFrame, flow: str, source: str | None = None
         marker_color=FLOW_COLOURS[flow], text=[f"{v / 1e6:,.2f}" for v in rows["value_usd"]], textposition="outside",
         hovertemplate="%{y}: %{x:,.3f} million USD<extra></extra>", cliponaxis=False,
     ))
-    fig = finish(fig, f"Top products, {FLOW_NAMES[flow]}, {label.replace('annual ', '')} (million USD)",
-                 "", source, x_title="million USD", height=120 + 32 * max(len(rows), 3))
+    fig = finish(fig, f"Top products, {FLOW_NAMES[flow]},<br>{label.replace('annual ', '')} (million USD)",
+                 "", source, x_title="million USD", height=160 + 34 * max(len(rows), 3), source_width=75)
     fig.update_yaxes(automargin=True)
     return fig
 
@@ -157,7 +162,7 @@ def combined_timeline(wide: pd.DataFrame, marks: pd.DataFrame, period: str, sour
         if rows.empty:
             continue
         hover = [
-            f"<b>{_escape(d)}</b><br>{_escape(_wrap(str(lab), 70))}<br>{_escape(_wrap(str(det), 70))}<br>"
+            f"<b>{_escape(d)}</b><br>{_wrap(str(lab), 70)}<br>{_wrap(str(det), 70)}<br>"
             f"<i>Source: {_escape(c)}</i>"
             for d, lab, det, c in zip(rows["date"], rows["label"], rows["detail"], rows["cite"])
         ]
@@ -186,7 +191,7 @@ def visits_figure(visits: pd.DataFrame, period: str, source: str | None = None) 
             continue
         hover = [
             f"<b>{_escape(d)}</b> · {_escape(v)} ({_escape(r)})<br>{_escape(lane)}, {_escape(city)}<br>"
-            f"{_escape(_wrap(str(o), 70))}<br><i>Source: {_escape(c)}</i>"
+            f"{_wrap(str(o), 70)}<br><i>Source: {_escape(c)}</i>"
             for d, v, r, lane, city, o, c in zip(rows["date"], rows["visitor"], rows["visitor_role"].fillna(""),
                                                  rows["direction"], rows["city"].fillna("—"), rows["occasion"],
                                                  rows["cite"])
@@ -230,7 +235,7 @@ def diaspora_figure(diaspora: pd.DataFrame, period: str, source: str | None = No
         spread = (high - rows["population"].astype("float64")).fillna(0)
         hover = [
             f"{int(y)}: {int(p):,}" + (f"–{int(h):,}" if pd.notna(h) else "") + f" ({measure})<br>"
-            f"<i>Source: {_escape(c)}</i>" + (f"<br>{_escape(_wrap(str(n), 70))}" if isinstance(n, str) else "")
+            f"<i>Source: {_escape(c)}</i>" + (f"<br>{_wrap(str(n), 70)}" if isinstance(n, str) else "")
             for y, p, h, c, n in zip(rows["year"], rows["population"], high, rows["cite"], rows["note"])
         ]
         fig.add_trace(go.Scatter(

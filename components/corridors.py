@@ -42,7 +42,7 @@ def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: st
             label = series_label(trace_rows.iloc[0])
             hover = [
                 f"<b>{int(y)}</b> {_escape(label)}: {v:,.4g} {_escape(unit)}<br><i>Source: {_escape(c)}</i>"
-                + (f"<br>{_escape(_wrap(n, 70))}" if isinstance(n, str) and n else "")
+                + (f"<br>{_wrap(n, 70)}" if isinstance(n, str) and n else "")
                 for y, v, c, n in zip(trace_rows["year"], trace_rows["value"], trace_rows["cite"], trace_rows["note"])
             ]
             fig.add_trace(go.Scatter(
@@ -77,7 +77,9 @@ def utilisation(volumes: pd.DataFrame) -> pd.DataFrame:
                               & (capacity["year"] <= flow["year"])]
         if candidates.empty:
             continue
-        cap = candidates.sort_values(["year", "status"]).iloc[-1]
+        # Latest year first; within a year an existing (actual) capacity beats a planned one, then targets.
+        priority = candidates["status"].map({"target": 0, "expected": 1, "planned": 2, "actual": 3})
+        cap = candidates.assign(_p=priority).sort_values(["year", "_p"]).iloc[-1]
         if cap["value"] <= 0:
             continue
         rows.append({
@@ -133,7 +135,7 @@ def milestone_figure(marks: pd.DataFrame, title_name: str, period: str, source: 
         rows = marks[marks["kind"] == kind]
         if rows.empty:
             continue
-        hover = [f"<b>{_escape(d)}</b><br>{_escape(_wrap(str(w), 70))}<br><i>Source: {_escape(c)}</i>"
+        hover = [f"<b>{_escape(d)}</b><br>{_wrap(str(w), 70)}<br><i>Source: {_escape(c)}</i>"
                  for d, w, c in zip(rows["date"], rows["what"], rows["cite"])]
         fig.add_trace(go.Scatter(x=rows["date_start"], y=[kind] * len(rows), mode="markers", name=kind,
                                  marker={"size": 13, "color": colour, "symbol": symbol},
@@ -149,7 +151,7 @@ def disagreements_side_by_side(indicators: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     keyed = indicators.assign(
         key=indicators["label"] + " (" + indicators["unit"] + ")",
-        when=indicators["year"].astype("Int64").astype(str).replace("<NA>", "n.d."),
+        when=indicators["year"].astype("Int64").astype(str).replace("<NA>", "n.d.").fillna("n.d."),
     )
     multi = keyed.groupby("indicator")["source_id"].transform("nunique") > 1
     keyed = keyed[multi]

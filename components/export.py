@@ -37,7 +37,9 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
         if _is_text(safe[column]):
             safe[column] = safe[column].map(defuse, na_action="ignore")
     safe.columns = [defuse(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    # CRLF (RFC 4180): the writer quotes cells holding any line-terminator character, so a bare CR inside a
+    # cell cannot start a new spreadsheet row that begins with a formula.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def download_name(table: str, start: int, end: int) -> str:

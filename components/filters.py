@@ -64,8 +64,9 @@ def parse_year_range(params: Mapping[str, object], lo: int, hi: int) -> YearRang
 def filter_years(df: pd.DataFrame, start: int, end: int, column: str = "year", keep_missing: bool = False):
     """Rows whose `column` lies in [start, end]; rows with no year are kept only if asked."""
     years = df[column]
-    mask = years.between(start, end)
-    mask = mask.fillna(keep_missing).astype(bool)
+    mask = years.between(start, end).fillna(False).astype(bool)
+    if keep_missing:  # NaN in a float column compares False (not NA), so test for missing values directly
+        mask = mask | years.isna()
     return df[mask]
 
 

@@ -7,6 +7,7 @@ problems raises one `DataError` listing all of them. Nothing here imports stream
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,37 +72,49 @@ class DataError(Exception):
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _read_rows(path: Path, name: str) -> tuple[list[str], list[int], list[list[str]], list[Problem]]:
-    """Header, CSV start line of each row, rows of strings, and row-shape problems."""
+def _read_rows(path: Path, name: str) -> tuple[list[str], int, list[int], list[list[str]], list[Problem]]:
+    """Header, its line, the CSV start line of each row, rows of strings, and row-shape problems."""
     file = path.name
-    fail = lambda rule, line=None: DataError(name, [Problem(file, line, None, None, rule)])  # noqa: E731
+
+    def fail(rule: str, line: int | None = None) -> DataError:
+        return DataError(name, [Problem(file, line, None, None, rule)])
+
     if not path.is_file():
         raise fail(f"file not found ({path})")
-    problems, lines, rows = [], [], []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, strict=True)
-            header = next(reader, None)
-            if header is None:
-                raise fail("file is empty (no header row)")
-            while True:
-                start = reader.line_num + 1
-                row = next(reader, None)
-                if row is None:
-                    break
-                if not row:  # blank line
-                    continue
-                if len(row) != len(header):
-                    problems.append(Problem(file, start, None, None,
-                                            f"row has {len(row)} fields, header has {len(header)}"))
-                    continue
-                lines.append(start)
-                rows.append(row)
+        data = path.read_bytes()
+    except OSError as e:
+        raise fail(f"file cannot be read ({e.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise fail(f"file is not valid UTF-8 ({e.reason} at byte {e.start})") from None
-    except (csv.Error, OSError) as e:
-        raise fail(f"file cannot be read as CSV ({e})", getattr(reader, "line_num", None)) from None
-    return header, lines, rows, problems
+        line = data[: e.start].count(b"\n") + 1
+        raise fail(f"file is not valid UTF-8 ({e.reason} at byte {e.start})", line) from None
+    if "\x00" in text:
+        raise fail("file contains NUL bytes (not a text CSV)", text[: text.index("\x00")].count("\n") + 1)
+    problems, lines, rows = [], [], []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next((row for row in reader if row), None)  # skip leading blank lines
+        if header is None:
+            raise fail("file is empty (no header row)")
+        header_line = reader.line_num
+        while True:
+            start = reader.line_num + 1
+            row = next(reader, None)
+            if row is None:
+                break
+            if not row:  # blank line
+                continue
+            if len(row) != len(header):
+                problems.append(Problem(file, start, None, None,
+                                        f"row has {len(row)} fields, header has {len(header)}"))
+                continue
+            lines.append(start)
+            rows.append(row)
+    except csv.Error as e:
+        raise fail(f"file cannot be read as CSV ({e})", reader.line_num) from None
+    return header, header_line, lines, rows, problems
 
 
 def _convert(raw: pd.Series, type_: str, file: str, column: str) -> tuple[pd.Series, list[Problem]]:
@@ -126,17 +139,19 @@ def _convert(raw: pd.Series, type_: str, file: str, column: str) -> tuple[pd.Ser
 
 def _read(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """(raw strings, typed frame, problems); both frames are indexed by CSV line number."""
-    header, lines, rows, problems = _read_rows(Path(path), name)
+    header, header_line, lines, rows, problems = _read_rows(Path(path), name)
     file = Path(path).name
     keep = []
     for i, col in enumerate(header):
         if col in header[:i]:
-            problems.append(Problem(file, 1, col, None, "column names are unique (duplicate header)"))
+            problems.append(Problem(file, header_line, col, None,
+                                    "column names are unique (duplicate header)"))
         else:
             keep.append(i)
     index = pd.Index(lines, name="line")
     raw = pd.DataFrame({header[i]: pd.array([r[i] for r in rows], dtype="str") for i in keep}, index=index)
     raw = raw.replace("", pd.NA) if len(raw) else raw
+    raw.attrs["header_line"] = header_line
     types = {f["name"]: f["type"] for f in schema.table_meta(name)["fields"]}
     typed = {}
     for col in raw.columns:
@@ -184,17 +199,19 @@ def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: se
     if key and set(key) <= set(typed.columns):
         for line, k in zip(typed.index, typed[key].astype("str").itertuples(index=False)):
             first_line.setdefault(tuple(k), line)
+    header_line = raw.attrs.get("header_line", 1)
     problems, seen = [], set()
     for case in cases.itertuples(index=False):
         check, column, line = str(case.check), case.column, case.index
         line = None if line is None or pd.isna(line) else int(line)
         value = None if case.failure_case is None else str(case.failure_case)
         if check == "column_in_dataframe":
-            p = Problem(file, 1, value, None, "column_in_dataframe (column in datapackage.json is missing)")
+            p = Problem(file, header_line, value, None,
+                        "column_in_dataframe (column in datapackage.json is missing)")
         elif check == "column_in_schema":
-            p = Problem(file, 1, value, None, "column_in_schema (column not in datapackage.json)")
+            p = Problem(file, header_line, value, None, "column_in_schema (column not in datapackage.json)")
         elif check == "column_ordered":
-            p = Problem(file, 1, value, None,
+            p = Problem(file, header_line, value, None,
                         f"column_ordered (expected order: {', '.join(schema.contract_columns(name))})")
         elif check == "multiple_fields_uniqueness":
             k = tuple(typed.loc[line, key].astype("str"))
@@ -275,9 +292,9 @@ def _trade_total_problems(df: pd.DataFrame) -> list[Problem]:
         tolerance = max(0.15, 0.005 * total)
         if abs(total - (kz_az + az_kz)) > tolerance:
             problems.append(Problem(
-                file, int(line), "value_usd_m", f"{total:g}",
+                file, int(line), "value_usd_m", f"{total:.10g}",
                 f"total = kz_to_az + az_to_kz within {tolerance:.2f} "
-                f"(lines {l1} + {l2}: {kz_az:g} + {az_kz:g} = {kz_az + az_kz:g})"))
+                f"(lines {l1} + {l2}: {kz_az:.10g} + {az_kz:.10g} = {kz_az + az_kz:.10g})"))
     return problems
 
 

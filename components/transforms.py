@@ -76,7 +76,7 @@ def latest_turnover(annual: pd.DataFrame) -> dict | None:
 
 
 def visit_direction(visits: pd.DataFrame) -> pd.Series:
-    """'AZ → KZ', 'KZ → AZ', or 'meeting in <country>' for meetings elsewhere."""
+    """'AZ → KZ', 'KZ → AZ', or e.g. 'KZ leader in TR' for meetings in a third country."""
     def one(row):
         pair = {row["visitor_country"], row["host_country"]}
         if pair == {"AZ", "KZ"}:

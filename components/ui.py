@@ -4,16 +4,22 @@ Everything here draws or caches; the logic it calls lives in pure modules.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from components import export, filters, provenance, schema
+from components import export, filters, maps, provenance, schema
 from components.loading import DataError, load_table
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+def data_dir() -> Path:
+    """The data folder: AZKZ_DATA_DIR if set (tests point it at broken copies), else the repo's data/."""
+    return Path(os.environ.get("AZKZ_DATA_DIR") or DEFAULT_DATA_DIR)
 FALLBACK_YEARS = (1991, 2030)
 YEARS_KEY = "years"  # the sidebar slider's widget key
 _FRAME_FLAG = "frame.years"  # set by app.py each run, consumed by the page
@@ -25,12 +31,12 @@ def plain(text: object) -> str:
 
 
 def _file_version(name: str) -> tuple[str, int, int]:
-    path = DATA_DIR / schema.table_meta(name)["path"]
+    path = data_dir() / schema.table_meta(name)["path"]
     try:
         stat = path.stat()
     except OSError:
-        return (name, -1, -1)
-    return (name, stat.st_mtime_ns, stat.st_size)
+        return (str(path), -1, -1)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def _dependencies(name: str) -> tuple[str, ...]:
@@ -41,7 +47,10 @@ def _dependencies(name: str) -> tuple[str, ...]:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _load_cached(name: str, versions: tuple) -> pd.DataFrame | DataError:
-    """Load and validate one table once per version of its file (and of the files it checks against)."""
+    """Load and validate one table once per version of its file (and of the files it checks against).
+
+    `versions` (path, mtime, size of each file involved) is the cache key: an edited CSV is re-read."""
+    folder = Path(versions[0][0]).parent
     deps = {dep: _load_cached(dep, _versions(dep)) for dep in _dependencies(name)}
     source_ids = route_ids = None
     if isinstance(deps.get("sources"), pd.DataFrame):
@@ -49,7 +58,7 @@ def _load_cached(name: str, versions: tuple) -> pd.DataFrame | DataError:
     if isinstance(deps.get("routes"), pd.DataFrame):
         route_ids = frozenset(deps["routes"]["route_id"])
     try:
-        return load_table(name, DATA_DIR, source_ids=source_ids, route_ids=route_ids)
+        return load_table(name, folder, source_ids=source_ids, route_ids=route_ids)
     except DataError as error:
         return error
 
@@ -78,6 +87,18 @@ def show_data_error(error: DataError) -> None:
     if len(error.problems) > 12:
         lines.append(f"- … and {len(error.problems) - 12} more (run `python -m components.validate`).")
     st.error("\n".join(lines), icon="⚠️")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _basemap_cached(version: tuple) -> dict:
+    return maps.load_basemap(version[0])
+
+
+def basemap() -> dict:
+    """The bundled country outlines, read once per file version."""
+    path = data_dir() / "geo" / "countries.geojson"
+    stat = path.stat()
+    return _basemap_cached((str(path), stat.st_mtime_ns, stat.st_size))
 
 
 def all_tables() -> dict[str, pd.DataFrame | DataError]:

@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in load_dataset(data_dir).items():
         if isinstance(result, DataError):
             failed += 1
-            print(f"FAIL {name} ({len(result.problems)} problems)")
+            n = len(result.problems)
+            print(f"FAIL {name} ({n} problem{'s' * (n != 1)})")
             for problem in result.problems:
                 print(f"  {problem}")
         else:

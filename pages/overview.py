@@ -21,10 +21,11 @@ with metrics[0]:
     latest = transforms.latest_turnover(annual) if annual is not None else None
     if latest:
         delta = None if latest["delta"] is None else f"{latest['delta']:+,.1f} vs {latest['base_year']}"
-        st.metric(f"Trade turnover {latest['year']} (full year)", f"{latest['value']:,.1f} million USD", delta,
-                  help="Latest full-year total in the selected range; part-year figures are excluded.")
+        st.metric(f"Trade turnover {latest['year']}, million USD", f"{latest['value']:,.1f}", delta,
+                  help="Latest full-year total in the selected range (million US dollars); part-year figures are "
+                  "excluded. The change is against the previous year with a full-year figure.")
     else:
-        st.metric("Trade turnover (full year)", "—", help="No full-year figure in the selected range.")
+        st.metric("Trade turnover, million USD", "—", help="No full-year figure in the selected range.")
 with metrics[1]:
     if shown_visits is not None:
         counts = transforms.visit_counts(shown_visits)
@@ -40,8 +41,8 @@ with metrics[2]:
 with metrics[3]:
     top_volume = transforms.largest_volume(transforms.in_years(volumes, years)) if volumes is not None else None
     if top_volume is not None:
-        st.metric(f"Largest corridor volume ({int(top_volume['year'])})",
-                  f"{top_volume['value']:,.4g} {top_volume['unit']}",
+        st.metric(f"Largest corridor volume {int(top_volume['year'])}, {top_volume['unit']}",
+                  f"{top_volume['value']:,.4g}",
                   help=f"Largest actual throughput in the selected range: {top_volume['corridor']}.")
         st.caption(f"{ui.plain(top_volume['corridor'])}, {ui.plain(top_volume['period'])}")
     else:

@@ -49,7 +49,7 @@ if discrepancies is not None:
     ui.download_csv(discrepancies, "discrepancies", years, key="dl.discrepancies")
 
 st.subheader("Download everything")
-extra = {path.name: path.read_bytes() for path in (ui.DATA_DIR / "datapackage.json", ui.DATA_DIR / "README.md")
+extra = {path.name: path.read_bytes() for path in (ui.data_dir() / "datapackage.json", ui.data_dir() / "README.md")
          if path.exists()}
 problems = "\n\n".join(str(t) for t in tables.values() if isinstance(t, DataError))
 if problems:

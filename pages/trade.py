@@ -16,10 +16,9 @@ if trade is not None:
         part = transforms.part_year_turnover(shown)
         wide = transforms.turnover_table(annual)
         source = ui.source_text(shown)
-        chart, table = st.columns([3, 2])
-        with chart:
-            st.plotly_chart(charts.turnover_figure(wide, part, years.label(), source), key="trade.turnover")
-        with table:
+        st.plotly_chart(charts.turnover_figure(wide, part, years.label(), source), key="trade.turnover")
+        full_years, part_years = st.columns([3, 2])
+        with full_years:
             st.markdown("**Full years** (million USD)")
             ui.table_view(wide, column_config={
                 "year": st.column_config.NumberColumn("Year", format="%d"),
@@ -32,10 +31,13 @@ if trade is not None:
                                                                   help="Only between consecutive years"),
                 "derived": st.column_config.TextColumn("Derived flows", help="Values we computed; see notes"),
             })
-            if not part.empty:
-                st.markdown("**Part-year figures** — not full years, never summed as one")
-                ui.table_view(part[["year", "period", "flow", "value_usd_m", "is_derived", "note"]])
             ui.download_csv(shown, "trade_turnover", years)
+        with part_years:
+            st.markdown("**Part-year figures** — not full years, never summed as one")
+            if part.empty:
+                st.caption("None in the selected years.")
+            else:
+                ui.table_view(part[["year", "period", "flow", "value_usd_m", "is_derived", "note"]])
         ui.source_footer(shown)
         notes = shown[shown["is_derived"].astype(bool)]
         if not notes.empty:

@@ -1,0 +1,160 @@
+"""Every page script under streamlit.testing's AppTest (no browser): runs, draws, filters, survives bad data."""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+PAGE_FILES = sorted((ROOT / "pages").glob("*.py"))
+TIMEOUT = 60
+
+
+def run_page(name: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, "\n".join(str(e.value) for e in at.exception)
+
+
+def drawn(at: AppTest) -> int:
+    """Charts, maps and tables on the page."""
+    return sum(len(at.get(kind)) for kind in ("plotly_chart", "deck_gl_json_chart", "dataframe", "table"))
+
+
+def unescape(markdown: str) -> str:
+    """The text a reader sees of Markdown escaped by components.ui.plain."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def real_trade() -> pd.DataFrame:
+    return pd.read_csv(DATA_DIR / "trade_turnover.csv")
+
+
+@pytest.fixture
+def fresh_ui(monkeypatch):
+    """Forget the imported components.ui (its DATA_DIR is read at import) and every st.cache_resource entry,
+    so the next script run reads AZKZ_DATA_DIR afresh; both are restored/cleared again afterwards."""
+    import components
+
+    st.cache_resource.clear()
+    monkeypatch.delitem(sys.modules, "components.ui", raising=False)
+    monkeypatch.delattr(components, "ui", raising=False)
+    yield
+    st.cache_resource.clear()
+
+
+# --- every page -------------------------------------------------------------------------------
+
+
+def test_every_page_of_the_app_exists():
+    listed = re.findall(r"st\.Page\(\s*\"(pages/[^\"]+\.py)\"", (ROOT / "app.py").read_text(encoding="utf-8"))
+    assert len(listed) >= 7, listed
+    missing = [path for path in listed if not (ROOT / path).is_file()]
+    assert not missing, f"app.py routes to missing page files: {missing}"
+
+
+@pytest.mark.parametrize("page", PAGE_FILES, ids=[p.stem for p in PAGE_FILES])
+def test_page_runs_and_draws(page: Path):
+    at = AppTest.from_file(str(page), default_timeout=TIMEOUT)
+    at.query_params["from"] = "2005"
+    at.query_params["to"] = "2020"
+    at.run()
+    no_exception(at)
+    assert drawn(at) >= 1, f"{page.name} drew no chart, map or table"
+    assert [s.value for s in at.sidebar.slider] == [(2005, 2020)]
+
+
+# --- filtering --------------------------------------------------------------------------------
+
+
+def test_trade_range_filters_the_table():
+    full = run_page("trade")
+    narrow = run_page("trade", **{"from": "2012", "to": "2013"})
+    no_exception(full)
+    no_exception(narrow)
+    full_years = set(full.dataframe[0].value["year"].astype(int))
+    narrow_years = set(narrow.dataframe[0].value["year"].astype(int))
+    trade = real_trade()
+    expected = set(trade.loc[(trade["period"] == "annual") & trade["year"].between(2012, 2013), "year"])
+    assert narrow_years == expected == {2012, 2013}
+    assert full_years == set(trade.loc[trade["period"] == "annual", "year"])
+    assert full_years > narrow_years
+    assert narrow.get("plotly_chart"), "trade page drew no chart for 2012-2013"
+
+
+def test_overview_latest_turnover_metric():
+    at = run_page("overview", **{"from": "2005", "to": "2013"})
+    no_exception(at)
+    trade = real_trade()
+    totals = trade[(trade["period"] == "annual") & (trade["flow"] == "total") & trade["year"].between(2005, 2013)]
+    year = int(totals["year"].max())
+    values = totals.loc[totals["year"] == year, "value_usd_m"]
+    assert len(values) == 1, "several totals for one year: the test must learn the app's preference"
+    label = f"Trade turnover {year} (full year)"
+    metric = next((m for m in at.metric if m.label == label), None)
+    assert metric is not None, [m.label for m in at.metric]
+    assert metric.value == f"{float(values.iloc[0]):,.1f} million USD"
+    assert metric.value == "371.0 million USD"  # 2013 total 370.99 in data/trade_turnover.csv
+
+
+# --- bad data -----------------------------------------------------------------------------------
+
+
+def break_first_date(path: Path) -> int:
+    """Put a non-date into `date` of the first row of a CSV; return that row's line number."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        line = reader.line_num + 1
+        rows = list(reader)
+    rows[0][header.index("date")] = "not-a-date"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return line
+
+
+def test_broken_visits_table_is_reported_not_raised(data_copy: Path, monkeypatch, fresh_ui):
+    line = break_first_date(data_copy / "visits.csv")
+    monkeypatch.setenv("AZKZ_DATA_DIR", str(data_copy))
+
+    visits = run_page("visits")
+    no_exception(visits)
+    errors = [unescape(e.value) for e in visits.error]
+    named = [text for text in errors if "visits.csv" in text]
+    assert named, f"no error names visits.csv: {errors}"
+    assert any(f"line {line}" in text and "column date" in text for text in named), named
+
+    trade = run_page("trade")
+    no_exception(trade)
+    assert not trade.error, [e.value for e in trade.error]
+    assert trade.get("plotly_chart") and trade.dataframe
+
+
+# --- the whole app ------------------------------------------------------------------------------
+
+
+def test_app_runs_the_overview_with_the_year_slider():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["from"] = "2005"
+    at.query_params["to"] = "2013"
+    at.run()
+    no_exception(at)
+    sliders = [s for s in at.sidebar.slider if s.label == "Year range"]
+    assert len(sliders) == 1 and sliders[0].value == (2005, 2013)
+    assert any(m.label.startswith("Trade turnover") for m in at.metric)
+    assert at.title and "Azerbaijan" in at.title[0].value
