@@ -17,6 +17,30 @@ METRIC_COLOURS = {"throughput": OKABE_ITO["blue"], "capacity": OKABE_ITO["vermil
                   "count": OKABE_ITO["green"], "transit_time": OKABE_ITO["purple"], "other": OKABE_ITO["grey"]}
 
 
+# Scales of one unit that are put on one axis: value in `unit` x factor = value in the common unit.
+COMMON_UNITS = {
+    "t": ("million t", 1e-6), "thousand t": ("million t", 1e-3), "million t": ("million t", 1.0),
+    "bbl/d": ("thousand bbl/d", 1e-3), "thousand bbl/d": ("thousand bbl/d", 1.0),
+}
+
+
+def normalise_units(volumes: pd.DataFrame) -> pd.DataFrame:
+    """Tonnes (t, thousand t) shown as million t, barrels/day as thousand bbl/d, so one quantity has one axis.
+
+    A conversion of scale only; the note says what the source gave. Other units are left as they are."""
+    out = volumes.copy()
+    for unit, (common, factor) in COMMON_UNITS.items():
+        rows = out["unit"] == unit
+        if unit == common or not rows.any():
+            continue
+        given = out.loc[rows, "value"].map(lambda v: f"{v:,.10g} {unit}")
+        out.loc[rows, "note"] = ("Source gives " + given + "; shown in " + common + ". "
+                                 + out.loc[rows, "note"].fillna("")).str.strip()
+        out.loc[rows, "value"] = out.loc[rows, "value"] * factor
+        out.loc[rows, "unit"] = common
+    return out
+
+
 def corridor_names(volumes: pd.DataFrame, routes: pd.DataFrame | None) -> dict[str, str]:
     """corridor id -> readable name (route name, or the id made readable for ports and fields)."""
     names = {} if routes is None else dict(zip(routes["route_id"], routes["name"]))
@@ -54,9 +78,9 @@ def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: st
                 hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", legendgroup=unit,
             ), row=i, col=1)
         fig.update_yaxes(title_text=unit, rangemode="tozero", row=i, col=1)
-    fig.update_xaxes(tickformat="d", dtick=1 if rows["year"].nunique() < 15 else 2)
+    fig.update_xaxes(tickformat="d", dtick=1 if rows["year"].nunique() < 15 else 2, showticklabels=True)
     fig.update_xaxes(title_text="Year", row=len(units), col=1)
-    finish(fig, f"{title_name}: volumes against capacity and targets, {period}", "", source,
+    finish(fig, f"{_escape(title_name)}<br><sup>volumes against capacity and targets, {period}</sup>", "", source,
            height=260 + 240 * len(units))
     for i, unit in enumerate(units, start=1):
         fig.update_yaxes(title_text=unit, row=i, col=1)
@@ -64,28 +88,33 @@ def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: st
 
 
 def utilisation(volumes: pd.DataFrame) -> pd.DataFrame:
-    """Actual annual throughput as a share of the capacity stated for the same corridor, unit and year
-    (or the latest earlier year). Computed by us; rows say which capacity figure they used."""
-    columns = ["corridor", "year", "unit", "throughput", "capacity", "capacity_year", "capacity_status",
-               "utilisation_pct", "source_id"]
+    """Actual annual throughput as a share of the capacity stated for the same corridor and unit.
+
+    Computed by us. The capacity used is the one stated for that year or the latest year before;
+    where none is, the earliest one stated for a later year (e.g. a capacity expected next year),
+    and `capacity_basis` says which. Call normalise_units first so tonnes at any scale compare."""
+    columns = ["corridor", "year", "unit", "throughput", "capacity", "capacity_basis", "utilisation_pct",
+               "source_id"]
     annual = volumes[volumes["period"] == "annual"]
     actual = annual[(annual["metric"] == "throughput") & (annual["status"] == "actual")]
     capacity = annual[annual["metric"] == "capacity"]
+    priority = {"target": 0, "expected": 1, "planned": 2, "actual": 3}
     rows = []
     for _, flow in actual.iterrows():
-        candidates = capacity[(capacity["corridor"] == flow["corridor"]) & (capacity["unit"] == flow["unit"])
-                              & (capacity["year"] <= flow["year"])]
-        if candidates.empty:
+        same = capacity[(capacity["corridor"] == flow["corridor"]) & (capacity["unit"] == flow["unit"])
+                        & (capacity["value"] > 0)]
+        if same.empty:
             continue
+        ranked = same.assign(_p=same["status"].map(priority))
+        before = ranked[ranked["year"] <= flow["year"]]
         # Latest year first; within a year an existing (actual) capacity beats a planned one, then targets.
-        priority = candidates["status"].map({"target": 0, "expected": 1, "planned": 2, "actual": 3})
-        cap = candidates.assign(_p=priority).sort_values(["year", "_p"]).iloc[-1]
-        if cap["value"] <= 0:
-            continue
+        cap = (before.sort_values(["year", "_p"]).iloc[-1] if not before.empty
+               else ranked.sort_values(["year", "_p"], ascending=[True, False]).iloc[0])
         rows.append({
             "corridor": flow["corridor"], "year": int(flow["year"]), "unit": flow["unit"],
-            "throughput": flow["value"], "capacity": cap["value"], "capacity_year": int(cap["year"]),
-            "capacity_status": cap["status"], "utilisation_pct": round(100 * flow["value"] / cap["value"], 1),
+            "throughput": flow["value"], "capacity": cap["value"],
+            "capacity_basis": f"{cap['status']} capacity stated for {int(cap['year'])}",
+            "utilisation_pct": round(100 * flow["value"] / cap["value"], 1),
             "source_id": ";".join(dict.fromkeys(f"{flow['source_id']};{cap['source_id']}".split(";"))),
         })
     return pd.DataFrame(rows, columns=columns)

@@ -5,9 +5,6 @@ from xml.sax.saxutils import escape
 
 from components import maps
 
-_DASH = {"solid": "", "dashed": ' stroke-dasharray="10 6"', "dotted": ' stroke-dasharray="3 5"'}
-
-
 def legend_svg(width: int = 900) -> str:
     """Mode colours on the first line, status line styles on the second (labels escaped)."""
     rows = maps.legend_rows()
@@ -21,9 +18,10 @@ def legend_svg(width: int = 900) -> str:
         x = 60
         for item in items:
             colour = item["colour"] if item["kind"] != "status" else "#444444"
+            dash = f' stroke-dasharray="{item["dasharray"]}"' if item["dasharray"] else ""
             parts.append(
                 f'<line x1="{x}" y1="{y}" x2="{x + 30}" y2="{y}" stroke="{colour}" stroke-width="4" '
-                f'stroke-opacity="{item["opacity"]}"{_DASH[item["css"]]}/>'
+                f'stroke-opacity="{item["opacity"]}"{dash}/>'
             )
             label = escape(item["label"])
             parts.append(f'<text x="{x + 36}" y="{y + 4}">{label}</text>')

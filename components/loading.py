@@ -6,6 +6,7 @@ problems raises one `DataError` listing all of them. Nothing here imports stream
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -13,7 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from pandera.errors import SchemaError, SchemaErrors
 
 from components import schema
@@ -27,6 +32,14 @@ MAX_LISTED = 20
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _BOOLEAN = {"true": True, "false": False}
+# ASCII forms that Arrow converts exactly as int() / float() do; any other value (Unicode digits, a trailing
+# newline, 19+ digits, a bad value) goes through the per-value parse above.
+_ARROW_FORM = {
+    "integer": (r"^[+-]?[0-9]{1,18}$", pa.int64()),
+    "number": (r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", pa.float64()),
+}
+_QUOTED_LINE = re.compile(rb'^[^\n"]*"[^\n]*', re.MULTILINE)
+_ARROW_BLOCK = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -117,8 +130,78 @@ def _read_rows(path: Path, name: str) -> tuple[list[str], int, list[int], list[l
     return header, header_line, lines, rows, problems
 
 
+def _read_plain(path: Path) -> tuple[list[str], pd.Index, list[pd.api.extensions.ExtensionArray]] | None:
+    """Header, index (CSV line of each row) and string columns (NA = empty) of a plain CSV, parsed by Arrow.
+
+    The same result as _read_rows, without a Python object per cell. None whenever _read_rows must judge the
+    file: a NUL or non-UTF-8 byte, blank lines, a record over several lines, a ragged row, quoting that the
+    strict csv module rejects, an oversized field. With every record on one line and no blank line, the
+    record read from line n is data row n - 2 (header = line 1).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    body = memoryview(data)[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else memoryview(data)
+    if not body or b"\x00" in data:
+        return None
+    first = bytes(body[:256 * 1024]).splitlines()[0] if body else b""
+    types = {f"f{i}": pa.string() for i in range(first.count(b",") + 1)}
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(body)),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=_ARROW_BLOCK),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=[""],
+                                                  quoted_strings_can_be_null=True, check_utf8=True))
+    except (pa.ArrowException, ValueError):
+        return None
+    crlf = data.count(b"\r\n")
+    lines = data.count(b"\n") + data.count(b"\r") - crlf + (not data.endswith((b"\n", b"\r")))
+    if table.num_rows != lines or any(t != pa.string() for t in table.schema.types):
+        return None
+    width = table.num_columns
+    if b'"' in data:  # every line with a quote must be one record of `width` fields to the strict csv module
+        quoted = _QUOTED_LINE.findall(body)
+        try:
+            reader = csv.reader(io.StringIO(b"\n".join(quoted).decode("utf-8"), newline=""), strict=True)
+            if sum(1 for row in reader if len(row) == width) != len(quoted) or reader.line_num != len(quoted):
+                return None
+        except (csv.Error, UnicodeDecodeError):
+            return None
+    limit = csv.field_size_limit()
+    if any((pc.max(pc.binary_length(c)).as_py() or 0) > limit for c in table.columns):
+        return None  # the csv module refuses such a field: let it say so
+    header = ["" if c[0].as_py() is None else c[0].as_py() for c in table.columns]
+    index = pd.RangeIndex(2, table.num_rows + 1, name="line")
+    return header, index, [pd.array(c.slice(1), dtype="str") for c in table.columns]
+
+
+def _convert_arrow(raw: pd.Series, type_: str) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    """The values of `raw` in a simple form, converted in bulk, and a mask of which ones were."""
+    dtype = pd.api.types.pandas_dtype(schema.DTYPES[type_])
+    if type_ == "boolean":
+        true, false = (raw == "true").to_numpy(bool), (raw == "false").to_numpy(bool)
+        done = true | false
+        return pd.arrays.BooleanArray(true, ~done), done
+    pattern, target = _ARROW_FORM[type_]
+    text = pa.chunked_array(pa.array(raw.array)) if len(raw) else pa.chunked_array([], pa.string())
+    simple = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    text = pc.if_else(simple, text, pa.scalar(None, pa.string()))
+    if type_ == "integer":
+        text = pc.replace_substring_regex(text, r"^\+", "")  # Arrow does not read "+5" as an integer
+    try:
+        values = pc.cast(text, target)
+    except pa.ArrowException:  # e.g. an exponent out of range: parse every value one by one
+        return pd.array([None] * len(raw), dtype=dtype), np.zeros(len(raw), dtype=bool)
+    done = simple.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return values.to_pandas(types_mapper={target: dtype}.get).array, done
+
+
 def _convert(raw: pd.Series, type_: str, file: str, column: str) -> tuple[pd.Series, list[Problem]]:
-    """Convert a column of strings (NA = empty) to its contract dtype; bad values become NA + Problem."""
+    """Convert a column of strings (NA = empty) to its contract dtype; bad values become NA + Problem.
+
+    Values in a simple ASCII form are converted in bulk; only the others are parsed one by one."""
     dtype = schema.DTYPES[type_]
     if dtype is str:
         return raw, []
@@ -128,19 +211,29 @@ def _convert(raw: pd.Series, type_: str, file: str, column: str) -> tuple[pd.Ser
         "boolean": _BOOLEAN.get,
     }[type_]
     rule = {"boolean": "type(boolean: true|false)"}.get(type_, f"type({type_})")
-    values, problems = [], []
-    for line, v in raw.items():
-        out = None if pd.isna(v) else parse(v)
-        if out is None and not pd.isna(v):
-            problems.append(Problem(file, int(line), column, v, rule))
-        values.append(out)
-    return pd.Series(pd.array(values, dtype=dtype), index=raw.index, name=column), problems
+    values, done = _convert_arrow(raw, type_)
+    problems = []
+    for pos in np.flatnonzero(raw.notna().to_numpy(bool) & ~done):
+        v = raw.iat[pos]
+        out = parse(v)
+        if out is None:
+            problems.append(Problem(file, int(raw.index[pos]), column, v, rule))
+        else:
+            values[pos] = out
+    return pd.Series(values, index=raw.index, name=column, copy=False), problems
 
 
-def _read(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+def _read(path: Path, name: str, package: Path | str | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """(raw strings, typed frame, problems); both frames are indexed by CSV line number."""
-    header, header_line, lines, rows, problems = _read_rows(Path(path), name)
-    file = Path(path).name
+    path = Path(path)
+    file = path.name
+    plain = _read_plain(path)
+    if plain is not None:
+        (header, index, columns), header_line, problems = plain, 1, []
+    else:
+        header, header_line, lines, rows, problems = _read_rows(path, name)
+        index = pd.Index(lines, name="line")
     keep = []
     for i, col in enumerate(header):
         if col in header[:i]:
@@ -148,25 +241,29 @@ def _read(path: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Probl
                                     "column names are unique (duplicate header)"))
         else:
             keep.append(i)
-    index = pd.Index(lines, name="line")
-    raw = pd.DataFrame({header[i]: pd.array([r[i] for r in rows], dtype="str") for i in keep}, index=index)
-    raw = raw.replace("", pd.NA) if len(raw) else raw
+    if plain is not None:
+        raw = pd.DataFrame({header[i]: columns[i] for i in keep}, index=index)
+    else:
+        raw = pd.DataFrame({header[i]: pd.array([r[i] for r in rows], dtype="str") for i in keep}, index=index)
+        raw = raw.replace("", pd.NA) if len(raw) else raw
     raw.attrs["header_line"] = header_line
-    types = {f["name"]: f["type"] for f in schema.table_meta(name)["fields"]}
+    types = {f["name"]: f["type"] for f in schema.table_meta(name, package)["fields"]}
     typed = {}
     for col in raw.columns:
         typed[col], bad = _convert(raw[col], types.get(col, "string"), file, col)
         problems += bad
-    return raw, pd.DataFrame(typed, index=index), problems
+    return raw, pd.DataFrame(typed, index=index, copy=False), problems
 
 
-def read_csv_typed(path: Path | str, name: str) -> tuple[pd.DataFrame, list[Problem]]:
+def read_csv_typed(path: Path | str, name: str, package: Path | str | None = None
+                   ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a table's CSV as text and convert each column to its contract type.
 
     Returns the typed frame (indexed by the CSV line of each row; header = line 1) and the values
     that did not convert. Raises DataError if the file is missing, empty or unreadable.
+    `package` selects another datapackage.json-format file that defines the table.
     """
-    _, typed, problems = _read(Path(path), name)
+    _, typed, problems = _read(Path(path), name, package)
     return typed, problems
 
 
@@ -181,10 +278,16 @@ def _raw_value(raw: pd.DataFrame, line, column) -> str | None:
     return "" if pd.isna(v) else str(v)
 
 
-def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: set) -> list[Problem]:
+def _key_text(values) -> tuple[str, ...]:
+    """A primary key's values as text (missing = '')."""
+    return tuple("" if pd.isna(v) else str(v) for v in values)
+
+
+def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: set,
+                     package: Path | str | None = None) -> list[Problem]:
     """Validate with the pandera schema (lazy) and turn each failure case into a Problem."""
-    meta = schema.table_meta(name)
-    sch = schema.pandera_schema(name)
+    meta = schema.table_meta(name, package)
+    sch = schema.pandera_schema(name, package)
     file = Path(meta["path"]).name
     try:
         sch.validate(typed, lazy=True)
@@ -197,8 +300,8 @@ def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: se
     key = meta.get("primaryKey") or []
     first_line = {}
     if key and set(key) <= set(typed.columns):
-        for line, k in zip(typed.index, typed[key].astype("str").itertuples(index=False)):
-            first_line.setdefault(tuple(k), line)
+        for line, k in zip(typed.index, typed[key].itertuples(index=False)):
+            first_line.setdefault(_key_text(k), line)
     header_line = raw.attrs.get("header_line", 1)
     problems, seen = [], set()
     for case in cases.itertuples(index=False):
@@ -212,9 +315,9 @@ def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: se
             p = Problem(file, header_line, value, None, "column_in_schema (column not in datapackage.json)")
         elif check == "column_ordered":
             p = Problem(file, header_line, value, None,
-                        f"column_ordered (expected order: {', '.join(schema.contract_columns(name))})")
+                        f"column_ordered (expected order: {', '.join(schema.contract_columns(name, package))})")
         elif check == "multiple_fields_uniqueness":
-            k = tuple(typed.loc[line, key].astype("str"))
+            k = _key_text(typed.loc[line, key])
             p = Problem(file, line, "+".join(key), " | ".join(k),
                         f"primaryKey unique (same key as line {first_line.get(k)})")
         elif check in frame_check_column:
@@ -236,14 +339,19 @@ def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: se
                                         and key == [p.column])]
 
 
-def _source_problems(df: pd.DataFrame, name: str, source_ids: frozenset) -> list[Problem]:
+def _source_problems(df: pd.DataFrame, name: str, source_ids: frozenset,
+                     package: Path | str | None = None) -> list[Problem]:
     """Every id in every source_ids column is a known source."""
-    file = Path(schema.table_meta(name)["path"]).name
+    file = Path(schema.table_meta(name, package)["path"]).name
     problems = []
-    for col in schema.fields_of_type(name, "source_ids"):
+    for col in schema.fields_of_type(name, "source_ids", package):
         if col not in df:
             continue
-        for line, cell in df[col].dropna().items():
+        cells = df[col].dropna()
+        unknown = [c for c in cells.unique() if not all(sid in source_ids for sid in c.split(";"))]
+        if not unknown:  # checked once per distinct cell, row by row only where an id is unknown
+            continue
+        for line, cell in cells[cells.isin(unknown)].items():
             for sid in cell.split(";"):
                 if sid not in source_ids:
                     problems.append(Problem(file, int(line), col, sid,
@@ -310,24 +418,27 @@ def _with_derived_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_table(name: str, data_dir: Path | str, source_ids: frozenset | None = None,
-               route_ids: frozenset | None = None) -> pd.DataFrame:
+               route_ids: frozenset | None = None, package: Path | str | None = None) -> pd.DataFrame:
     """Read, type and validate one table; raise DataError listing every problem.
 
     source_ids / route_ids enable the cross-table checks (the sources table checks its own
-    `cited_in` against itself when source_ids is None).
+    `cited_in` against itself when source_ids is None). `package` selects another
+    datapackage.json-format file that defines `name` (default: data/datapackage.json); the
+    table-specific checks of this dataset (sources, route_points, trade_turnover) apply to it only.
     """
-    path = Path(data_dir) / schema.table_meta(name)["path"]
+    path = Path(data_dir) / schema.table_meta(name, package)["path"]
+    own = package is None
     try:
-        raw, typed, problems = _read(path, name)
+        raw, typed, problems = _read(path, name, package)
         skip = {(p.line, p.column) for p in problems}
-        problems += _schema_problems(typed, raw, name, skip)
-        if name == schema.SOURCES_TABLE and source_ids is None and "source_id" in typed:
+        problems += _schema_problems(typed, raw, name, skip, package)
+        if own and name == schema.SOURCES_TABLE and source_ids is None and "source_id" in typed:
             source_ids = frozenset(typed["source_id"].dropna())
         if source_ids is not None:
-            problems += _source_problems(typed, name, source_ids)
-        if name == ROUTE_POINTS_TABLE:
+            problems += _source_problems(typed, name, source_ids, package)
+        if own and name == ROUTE_POINTS_TABLE:
             problems += _route_point_problems(typed, route_ids)
-        if name == TRADE_TABLE:
+        if own and name == TRADE_TABLE:
             problems += _trade_total_problems(typed)
     except DataError:
         raise

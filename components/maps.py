@@ -56,6 +56,7 @@ PLACE_FILL = (40, 40, 40)
 # deck.gl zoom uses a 512 px world: zoom 3.3 shows ~57 degrees of longitude in 800 px, so Istanbul
 # (29 E) to the Chinese border (82.5 E) and Astana to Ceyhan fit in the app's main column.
 VIEW = {"longitude": 55.5, "latitude": 43.5, "zoom": 3.3, "min_zoom": 3, "max_zoom": 9}
+KM_PER_PX = 6  # at the initial view (zoom 3.3, ~43 N): scales dashes for the legend
 TOOLTIP = {
     "text": "{name}\n{tip}",
     "style": {"backgroundColor": "rgba(255,255,255,0.96)", "color": "#222", "fontSize": "13px",
@@ -103,9 +104,15 @@ def _rgba(rgb: tuple[int, int, int], alpha: int) -> list[int]:
     return [int(rgb[0]), int(rgb[1]), int(rgb[2]), int(alpha)]
 
 
+def _plain(value: object) -> object:
+    """numpy scalars -> Python scalars (pydeck would stringify an int64)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (list, tuple, str)) else value
+
+
 def _records(df: pd.DataFrame, columns: Iterable[str]) -> list[dict]:
     """Only these columns, as plain JSON-safe records."""
-    return [dict(zip(columns, row)) for row in df[list(columns)].itertuples(index=False, name=None)]
+    columns = list(columns)
+    return [{c: _plain(v) for c, v in zip(columns, row)} for row in df[columns].itertuples(index=False, name=None)]
 
 
 def haversine_km(a: list[float], b: list[float]) -> float:
@@ -365,10 +372,7 @@ def routes_geojson(routes: pd.DataFrame, points: pd.DataFrame) -> dict:
             continue
         props = {}
         for col, value in r.items():
-            if isinstance(value, (list, tuple)) or not pd.isna(value):
-                props[col] = value.item() if hasattr(value, "item") else value
-            else:
-                props[col] = None
+            props[col] = None if not isinstance(value, (list, tuple)) and pd.isna(value) else _plain(value)
         features.append({"type": "Feature", "id": rid, "properties": props,
                          "geometry": {"type": "LineString", "coordinates": paths[rid]}})
     return {"type": "FeatureCollection", "features": features}
@@ -378,20 +382,22 @@ def legend_rows() -> list[dict]:
     """Rows for a legend: one per mode (colour) and one per status (dash pattern, opacity).
 
     Each row: kind ('mode'|'status'|'year'), key, label, hex colour, rgba, dash ([on_km, off_km] or
-    None), css ('solid'|'dashed'|'dotted') and opacity (0..1).
+    None), dasharray (SVG stroke-dasharray in px, as drawn at the initial zoom; '' = solid),
+    css ('solid'|'dashed'|'dotted') and opacity (0..1).
     """
     def hexc(rgb):
         return "#{:02x}{:02x}{:02x}".format(*rgb)
 
     rows = [{"kind": "mode", "key": m, "label": MODE_LABELS[m], "colour": hexc(c), "rgba": _rgba(c, 255),
-             "dash": None, "css": "solid", "opacity": 1.0} for m, c in MODE_COLOURS.items()]
+             "dash": None, "dasharray": "", "css": "solid", "opacity": 1.0} for m, c in MODE_COLOURS.items()]
     for s, st in STATUS_STYLE.items():
         dash = st["dash"]
         css = "solid" if dash is None else ("dotted" if dash[0] < dash[1] else "dashed")
         rows.append({"kind": "status", "key": s, "label": st["label"], "colour": "#444444",
                      "rgba": _rgba((68, 68, 68), st["alpha"]), "dash": list(dash) if dash else None,
+                     "dasharray": " ".join(str(max(2, round(km / KM_PER_PX))) for km in dash) if dash else "",
                      "css": css, "opacity": round(st["alpha"] / 255, 2)})
     rows.append({"kind": "year", "key": "not_open", "label": "Not yet open at the end of the selected years",
                  "colour": hexc(NOT_OPEN_COLOUR), "rgba": _rgba(NOT_OPEN_COLOUR, 255), "dash": None,
-                 "css": "solid", "opacity": 1.0})
+                 "dasharray": "", "css": "solid", "opacity": 1.0})
     return rows

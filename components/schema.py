@@ -6,6 +6,7 @@ primary keys all come from it. Nothing here imports streamlit.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
@@ -35,33 +36,41 @@ PRECISION_COLUMN = "date_precision"
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+def _package_path(path: Path | str | None) -> Path:
+    return PACKAGE_PATH if path is None else Path(path).resolve()
+
+
 @cache
-def package() -> dict[str, Any]:
-    """The parsed datapackage.json (read once)."""
-    return json.loads(PACKAGE_PATH.read_text(encoding="utf-8"))
+def _read_package(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def table_names() -> list[str]:
+def package(path: Path | str | None = None) -> dict[str, Any]:
+    """The parsed datapackage.json (read once); `path` selects another package file in the same format."""
+    return _read_package(_package_path(path))
+
+
+def table_names(package_path: Path | str | None = None) -> list[str]:
     """Resource names, in datapackage order."""
-    return [r["name"] for r in package()["resources"]]
+    return [r["name"] for r in package(package_path)["resources"]]
 
 
-def table_meta(name: str) -> dict[str, Any]:
+def table_meta(name: str, package_path: Path | str | None = None) -> dict[str, Any]:
     """The resource entry: name, path, title, description, primaryKey, fields."""
-    for resource in package()["resources"]:
+    for resource in package(package_path)["resources"]:
         if resource["name"] == name:
-            return resource
-    raise KeyError(f"no table {name!r} in {PACKAGE_PATH.name}")
+            return copy.deepcopy(resource)  # callers may not alter the cached package
+    raise KeyError(f"no table {name!r} in {_package_path(package_path).name}")
 
 
-def contract_columns(name: str) -> list[str]:
+def contract_columns(name: str, package_path: Path | str | None = None) -> list[str]:
     """Column names of a table, in contract order."""
-    return [f["name"] for f in table_meta(name)["fields"]]
+    return [f["name"] for f in table_meta(name, package_path)["fields"]]
 
 
-def fields_of_type(name: str, type_: str) -> list[str]:
+def fields_of_type(name: str, type_: str, package_path: Path | str | None = None) -> list[str]:
     """Columns of a table whose datapackage type is `type_`."""
-    return [f["name"] for f in table_meta(name)["fields"] if f["type"] == type_]
+    return [f["name"] for f in table_meta(name, package_path)["fields"] if f["type"] == type_]
 
 
 def parse_partial_date(value: str) -> tuple[dt.date, int] | None:
@@ -136,10 +145,17 @@ def _end_after_start_check(start: str, end: str) -> pa.Check:
     return pa.Check(ok, name=rule, error=rule, ignore_na=False, statistics={"column": end})
 
 
+def pandera_schema(name: str, package_path: Path | str | None = None) -> pa.DataFrameSchema:
+    """Strict, ordered pandera schema for a table, built from its datapackage metadata (built once).
+
+    `package_path` selects another package file; its `source_ids` columns still refer to this
+    dataset's sources table."""
+    return _pandera_schema(name, _package_path(package_path))
+
+
 @cache
-def pandera_schema(name: str) -> pa.DataFrameSchema:
-    """Strict, ordered pandera schema for a table, built from its datapackage metadata."""
-    meta = table_meta(name)
+def _pandera_schema(name: str, package_path: Path) -> pa.DataFrameSchema:
+    meta = table_meta(name, package_path)
     columns = {}
     for field in meta["fields"]:
         c = field.get("constraints", {})
@@ -153,7 +169,7 @@ def pandera_schema(name: str) -> pa.DataFrameSchema:
             description=field.get("description"),
         )
     frame_checks = []
-    dates = fields_of_type(name, "partial_date")
+    dates = fields_of_type(name, "partial_date", package_path)
     if PRECISION_COLUMN in columns:
         frame_checks += [_precision_check(col) for col in dates]
     if "date" in dates and "end_date" in dates:

@@ -163,3 +163,16 @@ def search_rows(df: pd.DataFrame, query: str) -> pd.DataFrame:
     text = df.select_dtypes(exclude=["number", "bool", "datetime"]).astype(str)
     mask = text.apply(lambda col: col.str.lower().str.contains(query, regex=False)).any(axis=1)
     return df[mask]
+
+
+def aggregate_trade(df: pd.DataFrame, start: int, end: int, by: tuple[str, ...] | list[str] = ("year", "flow"),
+                    value: str = "value_usd", top: int | None = None) -> pd.DataFrame:
+    """Sum of `value` per `by` over the rows whose year lies in [start, end], as a tidy frame.
+
+    Groups come sorted by their keys; with `top`, only the `top` largest sums, largest first.
+    """
+    shown = filters.filter_years(df, start, end)
+    sums = shown.groupby(list(by))[value].sum()
+    if top is not None:
+        sums = sums.nlargest(top)
+    return sums.reset_index()

@@ -15,6 +15,7 @@ from components import export, filters, maps, provenance, schema
 from components.loading import DataError, load_table
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 
 
 def data_dir() -> Path:
@@ -145,8 +146,28 @@ def mark_frame_years(years: filters.YearRange) -> None:
     st.session_state[_FRAME_FLAG] = years
 
 
+def _reroute_through_app() -> None:
+    """Make a page requested directly on a fresh server run inside app.py's frame.
+
+    With a folder named pages/ next to app.py, Streamlit runs the very first script of a new
+    server process in its legacy multipage mode (pages/<x>.py alone, a file-name sidebar) until
+    app.py has called st.navigation once. When that happens, switch the legacy mode off and rerun:
+    the rerun goes through app.py, which routes to the same URL path with the shared frame.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not PagesManager.uses_pages_directory:
+        return
+    if Path(ctx.main_script_path).resolve() == APP_SCRIPT:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def selected_years() -> filters.YearRange:
     """The year range for this run: from the app frame, or drawn here when a page runs on its own."""
+    _reroute_through_app()
     years = st.session_state.pop(_FRAME_FLAG, None)
     return years if years is not None else render_year_filter()
 

@@ -14,7 +14,7 @@ events = ui.table("events")
 agreements = ui.table("agreements")
 
 if volumes is not None:
-    shown = transforms.in_years(volumes, years)
+    shown = corridors.normalise_units(transforms.in_years(volumes, years))
     names = corridors.corridor_names(volumes, routes)
     if shown.empty:
         st.info(f"No corridor figures in {years.label()}. Widen the year range in the sidebar.")

@@ -116,7 +116,8 @@ def test_part_year_values_get_their_own_marker_and_label(fig, btc):
 
 
 def test_corridor_figure_titles_and_hover(fig):
-    assert fig.layout.title.text == "Baku–Tbilisi–Ceyhan: volumes against capacity and targets, 2004–2030"
+    assert fig.layout.title.text == ("Baku–Tbilisi–Ceyhan<br><sup>volumes against capacity and targets, "
+                                     "2004–2030</sup>")
     assert {fig.layout.yaxis.title.text, fig.layout.yaxis2.title.text} == {"million t", "thousand bbl/d"}
     assert "Sources: Huseynov (2017)." in [a.text for a in fig.layout.annotations]
     hover = next(t for t in fig.data if t.name == "throughput (actual) [thousand bbl/d]").hovertext
@@ -134,16 +135,44 @@ def test_series_label():
 
 def test_utilisation_uses_same_or_latest_earlier_capacity_of_the_same_unit(btc):
     usage = corridors.utilisation(btc)
-    got = {(r.year, r.unit): (r.capacity, r.capacity_year, r.utilisation_pct) for r in usage.itertuples()}
+    got = {(r.year, r.unit): (r.capacity, r.capacity_basis[-4:], r.utilisation_pct) for r in usage.itertuples()}
     assert got == {
-        (2006, "million t"): (50.0, 2006, 40.0),  # same year
-        (2008, "million t"): (50.0, 2006, 76.0),  # latest earlier capacity
-        (2010, "million t"): (60.0, 2009, 60.0),
-        (2007, "thousand bbl/d"): (1000.0, 2004, 60.0),
-        (2012, "thousand bbl/d"): (1000.0, 2004, 70.0),  # the 2022 target is later: not used
+        (2006, "million t"): (50.0, "2006", 40.0),  # same year
+        (2008, "million t"): (50.0, "2006", 76.0),  # latest earlier capacity
+        (2010, "million t"): (60.0, "2009", 60.0),
+        (2007, "thousand bbl/d"): (1000.0, "2004", 60.0),
+        (2012, "thousand bbl/d"): (1000.0, "2004", 70.0),  # the 2022 target is later: not used
     }
     for r in usage.itertuples():
         assert r.utilisation_pct == pytest.approx(round(100 * r.throughput / r.capacity, 1))
+
+
+def test_utilisation_falls_back_to_the_earliest_later_capacity_and_says_so():
+    rows = volumes(
+        ("titr", 2022, "annual", "throughput", 3.2, "million t", "actual", "a"),
+        ("titr", 2023, "annual", "capacity", 10.0, "million t", "expected", "a"),
+        ("titr", 2030, "annual", "capacity", 20.0, "million t", "target", "a"),
+    )
+    row = corridors.utilisation(rows).iloc[0]
+    assert (row["capacity"], row["utilisation_pct"]) == (10.0, 32.0)
+    assert row["capacity_basis"] == "expected capacity stated for 2023"
+
+
+def test_normalise_units_puts_tonnes_on_one_scale_and_says_what_the_source_gave():
+    rows = volumes(
+        ("titr", 2021, "annual", "throughput", 530000.0, "t", "actual", "a"),
+        ("titr", 2022, "annual", "throughput", 3.2, "million t", "actual", "a"),
+        ("btc", 2007, "annual", "throughput", 600.0, "bbl/d", "actual", "a"),
+        ("titr", 2016, "Jan", "count", 20.0, "containers", "actual", "a"),
+    )
+    out = corridors.normalise_units(rows).set_index(["corridor", "year"])
+    assert out.loc[("titr", 2021), "value"] == pytest.approx(0.53)
+    assert out.loc[("titr", 2021), "unit"] == "million t"
+    assert out.loc[("titr", 2021), "note"].startswith("Source gives 530,000 t; shown in million t.")
+    assert out.loc[("titr", 2022), "value"] == 3.2 and out.loc[("btc", 2007), "unit"] == "thousand bbl/d"
+    assert out.loc[("btc", 2007), "value"] == pytest.approx(0.6)
+    assert out.loc[("titr", 2016), "unit"] == "containers"
+    assert rows.loc[0, "unit"] == "t"  # the input is not modified
 
 
 def test_utilisation_never_crosses_units_or_corridors():
@@ -169,7 +198,7 @@ def test_utilisation_skips_part_year_planned_and_zero_capacity():
 def test_utilisation_names_the_capacity_used_and_both_sources(btc):
     usage = corridors.utilisation(btc).set_index(["year", "unit"])
     row = usage.loc[(2010, "million t")]
-    assert row["capacity_status"] == "actual"
+    assert row["capacity_basis"] == "actual capacity stated for 2009"
     assert row["source_id"] == "huseynov2017;hamzaoglu2021"  # no id repeated
 
 

@@ -230,6 +230,7 @@ def test_basemap_small_with_az_kz_and_caspian_water(basemap):
     assert _countries_at(basemap, (34.0, 43.0)) == []  # Black Sea
     assert _countries_at(basemap, (49.87, 40.41)) == ["AZ"]  # Baku
     assert _countries_at(basemap, (71.43, 51.13)) == ["KZ"]  # Astana
+    assert _countries_at(basemap, (34.1, 45.0)) == ["UA"]  # Crimea: UN-recognised boundary (build DE_JURE)
 
 
 def test_basemap_layer_not_pickable_and_tints_focus(basemap):
@@ -260,6 +261,8 @@ def test_legend_rows():
     status = {r["key"]: r for r in rows if r["kind"] == "status"}
     assert status["operating"]["css"] == "solid" and status["planned"]["css"] != "solid"
     assert all(r["colour"].startswith("#") and len(r["colour"]) == 7 for r in rows)
+    arrays = [r["dasharray"] for r in rows if r["kind"] == "status"]
+    assert arrays[0] == "" and len(set(arrays)) == len(arrays)  # each status draws differently
 
 
 # --- the real data, once the routes tables exist ----------------------------------------------
@@ -287,3 +290,29 @@ def test_labels_are_decluttered(routes, points):
     pos = list(labelled["position"])
     assert all(maps.haversine_km(a, b) >= 150 for i, a in enumerate(pos) for b in pos[i + 1:])
     assert len(maps.label_places(places, max_labels=2)) == 2
+
+
+def test_streamlit_sends_the_compact_offline_spec():
+    """st.pydeck_chart calls deck.to_json(): the proto carries our compact JSON and the text tooltip."""
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+        import streamlit as st
+
+        from components import maps
+
+        routes = pd.DataFrame({"route_id": ["r"], "name": ["<i>R</i>"], "mode": ["rail"], "status": ["operating"],
+                               "opened_year": [2000]})
+        points = pd.DataFrame({"route_id": ["r", "r"], "seq": [1, 2], "place": ["A", "B"],
+                               "point_type": ["city", "port"], "country": ["AZ", "KZ"], "lat": [40.4, 43.6],
+                               "lon": [49.9, 51.2]})
+        st.pydeck_chart(maps.network_deck(routes, points, maps.load_basemap(), 2020))
+
+    at = AppTest.from_function(page).run(timeout=30)
+    assert not at.exception
+    proto = at.get("deck_gl_json_chart")[0].proto
+    assert "\n" not in proto.json and len(proto.json) < 400_000
+    assert json.loads(proto.json)["mapStyle"] == "__MAP_STYLE__"
+    assert json.loads(proto.tooltip) == maps.TOOLTIP
+    assert not proto.mapbox_token
