@@ -5,13 +5,13 @@ from xml.sax.saxutils import escape
 
 from components import maps
 
-def legend_svg(width: int = 900) -> str:
+def legend_svg() -> str:
     """Mode colours on the first line, status line styles on the second (labels escaped)."""
     rows = maps.legend_rows()
     groups = [("Mode", [r for r in rows if r["kind"] == "mode"]),
               ("Status", [r for r in rows if r["kind"] in ("status", "year")])]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{26 * len(groups) + 8}" '
-             'font-family="Arial, Helvetica, sans-serif" font-size="13">']
+    parts = []
+    width = 0
     for line, (title, items) in enumerate(groups):
         y = 18 + 26 * line
         parts.append(f'<text x="0" y="{y + 4}" font-weight="bold">{title}</text>')
@@ -26,5 +26,7 @@ def legend_svg(width: int = 900) -> str:
             label = escape(item["label"])
             parts.append(f'<text x="{x + 36}" y="{y + 4}">{label}</text>')
             x += 46 + 7 * len(item["label"])
-    parts.append("</svg>")
-    return "".join(parts)
+        width = max(width, x)
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{26 * len(groups) + 8}" '
+            'font-family="Arial, Helvetica, sans-serif" font-size="13">')
+    return head + "".join(parts) + "</svg>"

@@ -25,6 +25,7 @@ BASEMAP_PATH = Path(__file__).resolve().parents[1] / "data" / "geo" / "countries
 MODES = ("pipeline", "rail", "sea", "road", "multimodal")
 STATUSES = ("operating", "under_construction", "planned", "proposed", "suspended")
 PLACE_TYPES = ("terminal", "port", "city", "junction")  # plain waypoints are not places
+MAP_PLACE_TYPES = ("terminal", "port", "junction")  # drawn as dots on the network map (cities would crowd it)
 
 # Okabe–Ito colours (colour-blind safe); sky blue and yellow are left out: too faint on water/land.
 MODE_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -350,7 +351,7 @@ def network_deck(routes: pd.DataFrame, points: pd.DataFrame, geojson: dict, year
                  max_labels: int = 12) -> pdk.Deck:
     """The whole offline map: water, land, routes, places and labels, centred on the Caspian."""
     paths = route_paths(routes, points, year_to, modes, statuses)
-    places = place_points(routes, points, year_to, modes, statuses)
+    places = place_points(routes, points, year_to, modes, statuses, types=MAP_PLACE_TYPES)
     view = pdk.ViewState(longitude=VIEW["longitude"], latitude=VIEW["latitude"], zoom=VIEW["zoom"],
                          min_zoom=VIEW["min_zoom"], max_zoom=VIEW["max_zoom"], pitch=0, bearing=0)
     return OfflineDeck(

@@ -12,10 +12,9 @@ ui.page_title("Map of routes", years, "Pipelines, railways, ferry lines and mult
 routes = ui.table("routes")
 points = ui.table("route_points")
 if routes is not None and points is not None:
-    toggles = st.columns(2)
-    modes = toggles[0].pills("Modes", list(maps.MODES), selection_mode="multi", default=list(maps.MODES),
+    modes = st.pills("Modes", list(maps.MODES), selection_mode="multi", default=list(maps.MODES),
                              format_func=lambda m: maps.MODE_LABELS[m], key="map.modes")
-    statuses = toggles[1].pills("Status", list(maps.STATUSES), selection_mode="multi", default=list(maps.STATUSES),
+    statuses = st.pills("Status", list(maps.STATUSES), selection_mode="multi", default=list(maps.STATUSES),
                                 format_func=lambda s: maps.STATUS_STYLE[s]["label"], key="map.statuses")
     shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
     if shown.empty:
