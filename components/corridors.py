@@ -79,9 +79,8 @@ def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: st
             ), row=i, col=1)
         fig.update_yaxes(title_text=unit, rangemode="tozero", row=i, col=1)
     fig.update_xaxes(tickformat="d", dtick=1 if rows["year"].nunique() < 15 else 2, showticklabels=True)
-    fig.update_xaxes(title_text="Year", row=len(units), col=1)
     finish(fig, f"{_escape(title_name)}<br><sup>volumes against capacity and targets, {period}</sup>", "", source,
-           height=260 + 240 * len(units))
+           x_title="Year", height=260 + 240 * len(units))
     for i, unit in enumerate(units, start=1):
         fig.update_yaxes(title_text=unit, row=i, col=1)
     return fig
@@ -169,7 +168,8 @@ def milestone_figure(marks: pd.DataFrame, title_name: str, period: str, source: 
         fig.add_trace(go.Scatter(x=rows["date_start"], y=[kind] * len(rows), mode="markers", name=kind,
                                  marker={"size": 13, "color": colour, "symbol": symbol},
                                  hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
-    fig = finish(fig, f"{title_name}: milestones and agreements, {period}", "", source, x_title="Date", height=300)
+    fig = finish(fig, f"{_escape(title_name)}<br><sup>milestones and agreements, {period}</sup>", "", source,
+                 x_title="Date", height=300)
     fig.update_yaxes(rangemode="normal")
     return fig
 

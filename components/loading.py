@@ -7,6 +7,7 @@ problems raises one `DataError` listing all of them. Nothing here imports stream
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 import re
@@ -38,7 +39,6 @@ _ARROW_FORM = {
     "integer": (r"^[+-]?[0-9]{1,18}$", pa.int64()),
     "number": (r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", pa.float64()),
 }
-_QUOTED_LINE = re.compile(rb'^[^\n"]*"[^\n]*', re.MULTILINE)
 _ARROW_BLOCK = 8 << 20
 
 
@@ -130,6 +130,31 @@ def _read_rows(path: Path, name: str) -> tuple[list[str], int, list[int], list[l
     return header, header_line, lines, rows, problems
 
 
+def _one_record_per_line(body: memoryview, width: int, lines: int) -> bool:
+    """Whether the strict csv module reads `body` as `lines` records of `width` fields, one per line.
+
+    Quoting is where Arrow is more lenient than the csv module ('"a"b' is an error there), so a file with
+    quotes is read once more by the csv module, in pieces cut at line ends, keeping nothing but counts (a
+    quoted field across a cut fails the check, which only sends the file to the exact reader)."""
+    records = seen = start = 0
+    while start < len(body):
+        cut = bytes(body[start:start + _ARROW_BLOCK])
+        if start + len(cut) < len(body):
+            cut = cut[:cut.rfind(b"\n") + 1]
+            if not cut:
+                return False
+        start += len(cut)
+        try:
+            reader = csv.reader(io.StringIO(cut.decode("utf-8"), newline=""), strict=True)
+            counts = collections.Counter(map(len, reader))
+        except (csv.Error, UnicodeDecodeError):
+            return False
+        if set(counts) - {width}:
+            return False
+        records, seen = records + counts[width], seen + reader.line_num
+    return records == seen == lines
+
+
 def _read_plain(path: Path) -> tuple[list[str], pd.Index, list[pd.api.extensions.ExtensionArray]] | None:
     """Header, index (CSV line of each row) and string columns (NA = empty) of a plain CSV, parsed by Arrow.
 
@@ -161,14 +186,8 @@ def _read_plain(path: Path) -> tuple[list[str], pd.Index, list[pd.api.extensions
     if table.num_rows != lines or any(t != pa.string() for t in table.schema.types):
         return None
     width = table.num_columns
-    if b'"' in data:  # every line with a quote must be one record of `width` fields to the strict csv module
-        quoted = _QUOTED_LINE.findall(body)
-        try:
-            reader = csv.reader(io.StringIO(b"\n".join(quoted).decode("utf-8"), newline=""), strict=True)
-            if sum(1 for row in reader if len(row) == width) != len(quoted) or reader.line_num != len(quoted):
-                return None
-        except (csv.Error, UnicodeDecodeError):
-            return None
+    if b'"' in data and not _one_record_per_line(body, width, lines):
+        return None
     limit = csv.field_size_limit()
     if any((pc.max(pc.binary_length(c)).as_py() or 0) > limit for c in table.columns):
         return None  # the csv module refuses such a field: let it say so

@@ -40,16 +40,26 @@ def short_citation(row: pd.Series) -> str:
     return f"{who}{when}"
 
 
-def source_line(sources: pd.DataFrame | None, *frames: pd.DataFrame) -> str:
-    """'Sources: Huseynov (2017); Ministry of Economy of Azerbaijan (2012).' for the rows shown."""
+def source_line(sources: pd.DataFrame | None, *frames: pd.DataFrame, max_primary: int | None = None) -> str:
+    """'Sources: Huseynov (2017); Ministry of Economy of Azerbaijan (2012).' for the rows shown.
+
+    With `max_primary`, primary sources beyond that many are counted instead of named (for the
+    line printed inside a chart; the full list goes under it)."""
     ids = source_ids_in(*frames)
     if not ids:
         return "Sources: none (no rows shown)."
     if sources is None or sources.empty:
         return "Sources: " + "; ".join(ids) + "."
     indexed = sources.set_index("source_id", drop=False)
-    names = [short_citation(indexed.loc[sid]) if sid in indexed.index else sid for sid in ids]
-    return "Sources: " + "; ".join(names) + "."
+    known = [sid for sid in ids if sid in indexed.index]
+    articles = [sid for sid in known if indexed.loc[sid, "kind"] == "article"]
+    others = [sid for sid in ids if sid not in articles]
+    shown = others if max_primary is None else others[:max_primary]
+    names = [short_citation(indexed.loc[sid]) if sid in indexed.index else sid for sid in articles + shown]
+    line = "Sources: " + "; ".join(names)
+    if len(shown) < len(others):
+        line += f"; and {len(others) - len(shown)} primary sources they cite (listed under the chart)"
+    return line + "."
 
 
 def rows_per_source(tables: dict[str, pd.DataFrame], sources: pd.DataFrame) -> pd.DataFrame:

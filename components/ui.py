@@ -182,8 +182,8 @@ def download_csv(df: pd.DataFrame, table_name: str, years: filters.YearRange, la
 
 
 def source_text(*frames: pd.DataFrame) -> str:
-    """The source line for figures (plain text)."""
-    return provenance.source_line(sources_frame(), *frames)
+    """The source line printed inside figures (plain text): articles and up to 4 primary sources by name."""
+    return provenance.source_line(sources_frame(), *frames, max_primary=4)
 
 
 def source_footer(*frames: pd.DataFrame) -> None:

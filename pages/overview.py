@@ -41,12 +41,13 @@ with metrics[2]:
 with metrics[3]:
     top_volume = transforms.largest_volume(transforms.in_years(volumes, years)) if volumes is not None else None
     if top_volume is not None:
-        st.metric(f"Largest corridor volume {int(top_volume['year'])}, {top_volume['unit']}",
-                  f"{top_volume['value']:,.4g}",
-                  help=f"Largest actual throughput in the selected range: {top_volume['corridor']}.")
+        unit = {"million t": "Mt"}.get(top_volume["unit"], top_volume["unit"])
+        st.metric(f"Top corridor volume, {int(top_volume['year'])}", f"{top_volume['value']:,.4g} {unit}",
+                  help=f"Largest actual throughput in the selected range ({top_volume['unit']}; Mt = million "
+                       f"tonnes): {top_volume['corridor']}.")
         st.caption(f"{ui.plain(top_volume['corridor'])}, {ui.plain(top_volume['period'])}")
     else:
-        st.metric("Largest corridor volume", "—", help="No actual throughput figure in the selected range.")
+        st.metric("Top corridor volume", "—", help="No actual throughput figure in the selected range.")
 
 if annual is not None and shown_visits is not None and shown_agreements is not None:
     wide = transforms.turnover_table(annual)

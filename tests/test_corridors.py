@@ -319,5 +319,5 @@ def test_milestone_figure_lanes(events, agreements):
     fig = corridors.milestone_figure(marks, "BTC", "2002–2008")
     assert [t.name for t in fig.data] == ["milestone", "agreement"]
     assert len(fig.data[0].x) == 3 and len(fig.data[1].x) == 1
-    assert fig.layout.title.text == "BTC: milestones and agreements, 2002–2008"
+    assert fig.layout.title.text == "BTC<br><sup>milestones and agreements, 2002–2008</sup>"
     assert fig.data[1].hovertext[0] == "<b>2006-06-16</b><br>Agreement on oil via BTC<br><i>Source: a</i>"

@@ -155,3 +155,16 @@ def test_table_overview_and_columns_explained():
     assert bool(explained.loc["flow", "required"]) is True
     assert explained.loc["value_usd_m", "allowed"] == "0 …"
     assert explained.loc["value_usd_m", "unit"] == "million USD"
+
+
+def test_source_line_inside_charts_counts_primary_sources_beyond_the_limit():
+    sources = pd.DataFrame({
+        "source_id": ["huseynov2017", "p1", "p2", "p3"], "kind": ["article", "primary", "primary", "primary"],
+        "authors": ["Rusif Huseynov", None, None, None], "title": ["T", "One", "Two", "Three"],
+        "publisher": [None, "Office A", "Office B", "Office C"], "year": [2017, 2012, 2013, 2014],
+    })
+    rows = pd.DataFrame({"source_id": ["huseynov2017;p1", "huseynov2017;p2", "huseynov2017;p3"]})
+    line = provenance.source_line(sources, rows, max_primary=1)
+    assert line == ("Sources: Huseynov (2017); Office A (2012); and 2 primary sources they cite "
+                    "(listed under the chart).")
+    assert provenance.source_line(sources, rows).count(";") == 3  # the full list names all four
