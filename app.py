@@ -15,7 +15,7 @@ PAGES = [
     st.Page("pages/trade.py", title="Trade", icon=":material/bar_chart:", url_path="trade"),
     st.Page("pages/visits.py", title="Visits & agreements", icon=":material/event:", url_path="visits"),
     st.Page("pages/corridors.py", title="Corridors", icon=":material/local_shipping:", url_path="corridors"),
-    st.Page("pages/corridor_map.py", title="Map", icon=":material/map:", url_path="map"),
+    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("pages/diaspora.py", title="Diaspora", icon=":material/groups:", url_path="diaspora"),
     st.Page("pages/sources.py", title="Sources & data", icon=":material/menu_book:", url_path="sources"),
 ]

@@ -137,13 +137,16 @@ def products_figure(products: pd.DataFrame, flow: str, source: str | None = None
     rows = products.sort_values("rank", ascending=False)
     label = f"{rows['period'].iloc[0]} {int(rows['year'].iloc[0])}" if not rows.empty else ""
     fig = go.Figure(go.Bar(
-        x=rows["value_usd"] / 1e6, y=[_escape(p) for p in rows["product"]], orientation="h",
+        x=rows["value_usd"] / 1e6, y=["<br>".join(textwrap.wrap(_escape(p), 28)) for p in rows["product"]],
+        orientation="h",
         marker_color=FLOW_COLOURS[flow], text=[f"{v / 1e6:,.2f}" for v in rows["value_usd"]], textposition="outside",
         hovertemplate="%{y}: %{x:,.3f} million USD<extra></extra>", cliponaxis=False,
     ))
     fig = finish(fig, f"Top products, {FLOW_NAMES[flow]},<br>{label.replace('annual ', '')} (million USD)",
                  "", source, x_title="million USD", height=160 + 34 * max(len(rows), 3), source_width=75)
     fig.update_yaxes(automargin=True)
+    fig.update_xaxes(range=[0, float(rows["value_usd"].max()) / 1e6 * 1.2] if not rows.empty else None)
+    fig.update_layout(title_xref="container", title_x=0.02)
     return fig
 
 
@@ -173,9 +176,9 @@ def combined_timeline(wide: pd.DataFrame, marks: pd.DataFrame, period: str, sour
         ), row=2, col=1)
     fig.update_yaxes(title_text="million USD", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=list(LANE_STYLE)[::-1], row=2, col=1)
-    fig.update_xaxes(title_text="Date", row=2, col=1)
     finish(fig, f"Trade and diplomacy together, {period}: turnover with visits and agreements", "", source,
-           height=560)
+           x_title="Date", height=560)
+    fig.update_xaxes(title_text=None, row=1, col=1)
     fig.update_yaxes(title_text="million USD", row=1, col=1)
     return fig
 

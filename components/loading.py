@@ -11,7 +11,7 @@ import collections
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,13 +33,12 @@ MAX_LISTED = 20
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _BOOLEAN = {"true": True, "false": False}
-# ASCII forms that Arrow converts exactly as int() / float() do; any other value (Unicode digits, a trailing
-# newline, 19+ digits, a bad value) goes through the per-value parse above.
-_ARROW_FORM = {
-    "integer": (r"^[+-]?[0-9]{1,18}$", pa.int64()),
-    "number": (r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", pa.float64()),
-}
-_ARROW_BLOCK = 8 << 20
+# Forms that Arrow converts in bulk exactly as int() / float() do: unsigned ASCII integers of up to 18
+# digits, ASCII decimal numbers. Any other value (a sign on an integer, Unicode digits, a trailing newline,
+# a bad value) goes through the per-value parse above.
+_MAX_DIGITS = 18
+_ASCII_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_PIECE = 4 << 20  # bytes read at a time by the plain-CSV checks, and Arrow's block size
 
 
 @dataclass(frozen=True)
@@ -130,22 +129,77 @@ def _read_rows(path: Path, name: str) -> tuple[list[str], int, list[int], list[l
     return header, header_line, lines, rows, problems
 
 
-def _one_record_per_line(body: memoryview, width: int, lines: int) -> bool:
-    """Whether the strict csv module reads `body` as `lines` records of `width` fields, one per line.
+def _pieces(path: Path) -> Iterator[bytes]:
+    """The file's bytes after any UTF-8 BOM, in pieces of about _PIECE bytes that end at a line end
+    (except the last)."""
+    with path.open("rb") as fh:
+        rest = fh.read(len(codecs.BOM_UTF8))
+        rest = b"" if rest == codecs.BOM_UTF8 else rest
+        while block := fh.read(_PIECE):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut:
+                yield block[:cut]
+            rest = block[cut:]
+        if rest:
+            yield rest
 
-    Quoting is where Arrow is more lenient than the csv module ('"a"b' is an error there), so a file with
-    quotes is read once more by the csv module, in pieces cut at line ends, keeping nothing but counts (a
-    quoted field across a cut fails the check, which only sends the file to the exact reader)."""
-    records = seen = start = 0
-    while start < len(body):
-        cut = bytes(body[start:start + _ARROW_BLOCK])
-        if start + len(cut) < len(body):
-            cut = cut[:cut.rfind(b"\n") + 1]
-            if not cut:
-                return False
-        start += len(cut)
+
+def _standard_quotes(piece: bytes) -> bool:
+    """Whether every '"' in `piece` (whole lines) is part of a quoted field that starts a field, ends before
+    a comma or the line end and does not span lines ('""' inside it is a quote).
+
+    Taking each line's quotes in order as pairs, that is: an even number of quotes on every line, the first
+    of a pair at a field start (after a comma, a line end, or the closing quote of an escaped pair) and the
+    second before a comma, a quote, or a line end. Such a line means the same to Arrow and to the strict csv
+    module. A quote inside an unquoted field (12" pipe) fails this test, not the file: the csv module then
+    checks it."""
+    buf = np.frombuffer(piece, dtype=np.uint8)
+    quotes = np.flatnonzero(buf == ord('"'))
+    if len(quotes) % 2:
+        return False
+    if not len(quotes):
+        return True
+    line = np.searchsorted(np.flatnonzero(buf == ord("\n")), quotes)
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = buf[np.maximum(opening - 1, 0)]
+    after = buf[np.minimum(closing + 1, len(buf) - 1)]
+    return bool((line[0::2] == line[1::2]).all()
+                and ((opening == 0) | np.isin(before, np.frombuffer(b',\n"', np.uint8))).all()
+                and ((closing == len(buf) - 1) | np.isin(after, np.frombuffer(b',"\r\n', np.uint8))).all())
+
+
+def _scan(path: Path) -> tuple[int, bool] | None:
+    """(physical lines, whether all quoting is standard) in one pass; None for an empty file or a NUL byte.
+
+    Lines end at \\n, \\r\\n or a bare \\r, as for the csv module; a bare \\r with quotes is not standard."""
+    lines = size = cr_total = crlf_total = 0
+    standard, last = True, b""
+    for piece in _pieces(path):
+        if b"\x00" in piece:
+            return None
+        cr = piece.count(b"\r")
+        crlf = piece.count(b"\r\n") if cr else 0
+        lines += piece.count(b"\n") + cr - crlf
+        cr_total, crlf_total = cr_total + cr, crlf_total + crlf
+        standard = standard and (b'"' not in piece or _standard_quotes(piece))
+        size, last = size + len(piece), piece[-1:]
+    if not size:
+        return None
+    standard = standard and cr_total == crlf_total
+    return lines + (last not in (b"\n", b"\r")), standard
+
+
+def _one_record_per_line(path: Path, width: int, lines: int) -> bool:
+    """Whether the strict csv module reads the file as `lines` records of `width` fields, one per line.
+
+    The check for quoting _standard_quotes cannot vouch for ('"a"b' is an error to the csv module, not to
+    Arrow): pieces cut at line ends, keeping nothing but counts (a quoted field across a cut fails the
+    check, which only sends the file to the exact reader)."""
+    records = seen = 0
+    for piece in _pieces(path):
         try:
-            reader = csv.reader(io.StringIO(cut.decode("utf-8"), newline=""), strict=True)
+            reader = csv.reader(io.StringIO(piece.decode("utf-8"), newline=""), strict=True)
             counts = collections.Counter(map(len, reader))
         except (csv.Error, UnicodeDecodeError):
             return False
@@ -160,33 +214,32 @@ def _read_plain(path: Path) -> tuple[list[str], pd.Index, list[pd.api.extensions
 
     The same result as _read_rows, without a Python object per cell. None whenever _read_rows must judge the
     file: a NUL or non-UTF-8 byte, blank lines, a record over several lines, a ragged row, quoting that the
-    strict csv module rejects, an oversized field. With every record on one line and no blank line, the
-    record read from line n is data row n - 2 (header = line 1).
+    strict csv module rejects, an oversized field, a file that changed while read. With every record on one
+    line and no blank line, the record read from line n is data row n - 2 (header = line 1).
     """
     try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    body = memoryview(data)[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else memoryview(data)
-    if not body or b"\x00" in data:
-        return None
-    first = bytes(body[:256 * 1024]).splitlines()[0] if body else b""
-    types = {f"f{i}": pa.string() for i in range(first.count(b",") + 1)}
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(pa.py_buffer(body)),
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=_ARROW_BLOCK),
+        before = path.stat()
+        scan = _scan(path)
+        if scan is None:
+            return None
+        lines, standard = scan
+        with path.open("rb") as fh:
+            first = fh.read(256 * 1024).removeprefix(codecs.BOM_UTF8).splitlines()[0]
+        types = {f"f{i}": pa.string() for i in range(first.count(b",") + 1)}
+        table = pa_csv.read_csv(  # Arrow skips a UTF-8 BOM itself
+            str(path),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=_PIECE),
             parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
             convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=[""],
                                                   quoted_strings_can_be_null=True, check_utf8=True))
-    except (pa.ArrowException, ValueError):
+        if table.num_rows != lines or any(t != pa.string() for t in table.schema.types):
+            return None
+        if not standard and not _one_record_per_line(path, table.num_columns, lines):
+            return None
+        after = path.stat()
+    except (OSError, pa.ArrowException, ValueError, IndexError):
         return None
-    crlf = data.count(b"\r\n")
-    lines = data.count(b"\n") + data.count(b"\r") - crlf + (not data.endswith((b"\n", b"\r")))
-    if table.num_rows != lines or any(t != pa.string() for t in table.schema.types):
-        return None
-    width = table.num_columns
-    if b'"' in data and not _one_record_per_line(body, width, lines):
+    if (before.st_mtime_ns, before.st_size) != (after.st_mtime_ns, after.st_size):
         return None
     limit = csv.field_size_limit()
     if any((pc.max(pc.binary_length(c)).as_py() or 0) > limit for c in table.columns):
@@ -203,14 +256,17 @@ def _convert_arrow(raw: pd.Series, type_: str) -> tuple[pd.api.extensions.Extens
         true, false = (raw == "true").to_numpy(bool), (raw == "false").to_numpy(bool)
         done = true | false
         return pd.arrays.BooleanArray(true, ~done), done
-    pattern, target = _ARROW_FORM[type_]
     text = pa.chunked_array(pa.array(raw.array)) if len(raw) else pa.chunked_array([], pa.string())
-    simple = pc.fill_null(pc.match_substring_regex(text, pattern), False)
-    text = pc.if_else(simple, text, pa.scalar(None, pa.string()))
     if type_ == "integer":
-        text = pc.replace_substring_regex(text, r"^\+", "")  # Arrow does not read "+5" as an integer
+        target = pa.int64()
+        simple = pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.binary_length(text), _MAX_DIGITS))
+    else:
+        target = pa.float64()
+        simple = pc.match_substring_regex(text, _ASCII_NUMBER)
+    simple = pc.fill_null(simple, False)
+    every = pc.all(simple).as_py() is not False  # True, or None for no values
     try:
-        values = pc.cast(text, target)
+        values = pc.cast(text if every else pc.if_else(simple, text, pa.scalar(None, pa.string())), target)
     except pa.ArrowException:  # e.g. an exponent out of range: parse every value one by one
         return pd.array([None] * len(raw), dtype=dtype), np.zeros(len(raw), dtype=bool)
     done = simple.to_numpy(zero_copy_only=False).astype(bool, copy=False)
@@ -309,7 +365,7 @@ def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: se
     sch = schema.pandera_schema(name, package)
     file = Path(meta["path"]).name
     try:
-        sch.validate(typed, lazy=True)
+        sch.validate(typed, lazy=True, inplace=True)  # the schema coerces nothing: no need for a copy
         return []
     except SchemaErrors as e:
         cases = e.failure_cases
