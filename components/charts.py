@@ -143,7 +143,7 @@ def products_figure(products: pd.DataFrame, flow: str, source: str | None = None
         hovertemplate="%{y}: %{x:,.3f} million USD<extra></extra>", cliponaxis=False,
     ))
     fig = finish(fig, f"Top products, {FLOW_NAMES[flow]},<br>{label.replace('annual ', '')} (million USD)",
-                 "", source, x_title="million USD", height=160 + 34 * max(len(rows), 3), source_width=75)
+                 "", source, x_title="million USD", height=160 + 34 * max(len(rows), 3), source_width=55)
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(range=[0, float(rows["value_usd"].max()) / 1e6 * 1.2] if not rows.empty else None)
     fig.update_layout(title_xref="container", title_x=0.02)

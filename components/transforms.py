@@ -176,3 +176,11 @@ def aggregate_trade(df: pd.DataFrame, start: int, end: int, by: tuple[str, ...] 
     if top is not None:
         sums = sums.nlargest(top)
     return sums.reset_index()
+
+
+def span_label(df: pd.DataFrame, years: filters.YearRange, column: str = "year") -> str:
+    """The period a chart really covers: first–last year of its rows inside the selected range."""
+    present = df[column].dropna() if column in df.columns else pd.Series(dtype="float64")
+    if present.empty:
+        return years.label()
+    return filters.YearRange(int(present.min()), int(present.max())).label()

@@ -1,4 +1,5 @@
 """Overview: headline figures for the selected years and one timeline of trade and diplomacy together."""
+import pandas as pd
 import streamlit as st
 
 from components import charts, transforms, ui
@@ -56,7 +57,7 @@ if annual is not None and shown_visits is not None and shown_agreements is not N
         st.info(f"Nothing to draw in {years.label()}. Widen the year range in the sidebar.")
     else:
         source = ui.source_text(annual, marks)
-        st.plotly_chart(charts.combined_timeline(wide, marks, years.label(), source), key="overview.timeline")
+        st.plotly_chart(charts.combined_timeline(wide, marks, transforms.span_label(pd.concat([wide[["year"]], marks[["year"]]]), years), source), key="overview.timeline")
         st.caption("Triangles point the way the visit went; squares are signed documents; hover for what "
                    "happened and its source. Part-year trade figures are on the Trade page.")
         with st.expander("Timeline as a table"):

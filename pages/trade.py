@@ -16,7 +16,8 @@ if trade is not None:
         part = transforms.part_year_turnover(shown)
         wide = transforms.turnover_table(annual)
         source = ui.source_text(shown)
-        st.plotly_chart(charts.turnover_figure(wide, part, years.label(), source), key="trade.turnover")
+        period = transforms.span_label(shown, years)
+        st.plotly_chart(charts.turnover_figure(wide, part, period, source), key="trade.turnover")
         full_years, part_years = st.columns([3, 2])
         with full_years:
             st.markdown("**Full years** (million USD)")
@@ -46,9 +47,9 @@ if trade is not None:
 
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(charts.balance_figure(wide, years.label(), source), key="trade.balance")
+            st.plotly_chart(charts.balance_figure(wide, transforms.span_label(wide, years), source), key="trade.balance")
         with right:
-            st.plotly_chart(charts.change_figure(wide, years.label(), source), key="trade.change")
+            st.plotly_chart(charts.change_figure(wide, transforms.span_label(wide, years), source), key="trade.change")
 
 products = ui.table("trade_products")
 if products is not None:

@@ -326,3 +326,11 @@ def test_largest_volume_without_million_t_and_without_actual_rows():
     assert transforms.largest_volume(rows)["value"] == 700.0
     planned = volumes(("btc", 2030, "annual", "throughput", 90.0, "million t", "planned", "s"))
     assert transforms.largest_volume(planned) is None
+
+
+def test_span_label_is_the_years_the_rows_cover_inside_the_range():
+    from components.filters import YearRange
+    rows = pd.DataFrame({"year": pd.array([2005, 2011, None, 2015], dtype="Int64")})
+    assert transforms.span_label(rows, YearRange(1926, 2023)) == "2005–2015"
+    assert transforms.span_label(rows.iloc[:1], YearRange(1926, 2023)) == "2005"
+    assert transforms.span_label(rows.iloc[2:3], YearRange(2000, 2010)) == "2000–2010"  # no year: the range
