@@ -46,7 +46,10 @@ with metrics[3]:
         st.metric(f"Top corridor volume, {int(top_volume['year'])}", f"{top_volume['value']:,.4g} {unit}",
                   help=f"Largest actual throughput in the selected range ({top_volume['unit']}; Mt = million "
                        f"tonnes): {top_volume['corridor']}.")
-        st.caption(f"{ui.plain(top_volume['corridor'])}, {ui.plain(top_volume['period'])}")
+        routes = ui.load("routes")
+        names = dict(zip(routes["route_id"], routes["name"])) if isinstance(routes, pd.DataFrame) else {}
+        st.caption(f"{ui.plain(names.get(top_volume['corridor'], top_volume['corridor']))}, "
+                   f"{ui.plain(top_volume['period'])}")
     else:
         st.metric("Top corridor volume", "—", help="No actual throughput figure in the selected range.")
 
