@@ -61,13 +61,18 @@ def parse_year_range(params: Mapping[str, object], lo: int, hi: int) -> YearRang
     return YearRange(start, end)
 
 
+def year_mask(df: pd.DataFrame, start: int, end: int, column: str = "year", keep_missing: bool = False):
+    """A numpy boolean mask of the rows whose `column` lies in [start, end] (missing years only if asked)."""
+    years = df[column]
+    mask = years.between(start, end).to_numpy(dtype=bool, na_value=False)
+    if keep_missing:  # NaN in a float column compares False (not NA), so test for missing values directly
+        mask = mask | years.isna().to_numpy(dtype=bool)
+    return mask
+
+
 def filter_years(df: pd.DataFrame, start: int, end: int, column: str = "year", keep_missing: bool = False):
     """Rows whose `column` lies in [start, end]; rows with no year are kept only if asked."""
-    years = df[column]
-    mask = years.between(start, end).fillna(False).astype(bool)
-    if keep_missing:  # NaN in a float column compares False (not NA), so test for missing values directly
-        mask = mask | years.isna()
-    return df[mask]
+    return df[year_mask(df, start, end, column, keep_missing)]
 
 
 def year_bounds(frames: Mapping[str, pd.DataFrame], fallback: tuple[int, int]) -> tuple[int, int]:

@@ -38,7 +38,8 @@ _BOOLEAN = {"true": True, "false": False}
 # a bad value) goes through the per-value parse above.
 _MAX_DIGITS = 18
 _ASCII_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
-_PIECE = 4 << 20  # bytes read at a time by the plain-CSV checks, and Arrow's block size
+_PIECE = 1 << 20  # bytes read at a time by the plain-CSV checks
+_ARROW_BLOCK = 1 << 20  # Arrow's default: each block in flight holds parse buffers of about its size
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,7 @@ def _read_plain(path: Path) -> tuple[list[str], pd.Index, list[pd.api.extensions
         types = {f"f{i}": pa.string() for i in range(first.count(b",") + 1)}
         table = pa_csv.read_csv(  # Arrow skips a UTF-8 BOM itself
             str(path),
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=_PIECE),
+            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, block_size=_ARROW_BLOCK),
             parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
             convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=[""],
                                                   quoted_strings_can_be_null=True, check_utf8=True))

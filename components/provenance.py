@@ -79,11 +79,19 @@ def rows_per_source(tables: dict[str, pd.DataFrame], sources: pd.DataFrame) -> p
     return pd.DataFrame(rows, columns=["source_id", "rows", "tables"])
 
 
-def with_citations(df: pd.DataFrame, sources: pd.DataFrame | None) -> pd.DataFrame:
-    """A copy of df with a `cite` column: the short citations of each row's sources."""
-    names: dict[str, str] = {}
-    if sources is not None and not sources.empty:
-        names = {row["source_id"]: short_citation(row) for _, row in sources.iterrows()}
+def citation_names(sources: pd.DataFrame | None) -> dict[str, str]:
+    """source_id -> short citation, for every source."""
+    if sources is None or sources.empty:
+        return {}
+    return {row["source_id"]: short_citation(row) for _, row in sources.iterrows()}
+
+
+def with_citations(df: pd.DataFrame, sources: pd.DataFrame | None,
+                   names: dict[str, str] | None = None) -> pd.DataFrame:
+    """A copy of df with a `cite` column: the short citations of each row's sources.
+
+    `names` (citation_names(sources)) may be passed in when it is already built."""
+    names = citation_names(sources) if names is None else names
     cite = [", ".join(names.get(sid, sid) for sid in split_ids(value)) for value in df["source_id"]]
     return df.assign(cite=cite)
 

@@ -4,6 +4,7 @@ Everything here draws or caches; the logic it calls lives in pure modules.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -31,8 +32,14 @@ def plain(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
+@functools.cache
+def _table_file(name: str) -> str:
+    """The table's file name from datapackage.json (read once; table_meta copies the whole entry per call)."""
+    return schema.table_meta(name)["path"]
+
+
 def _file_version(name: str) -> tuple[str, int, int]:
-    path = data_dir() / schema.table_meta(name)["path"]
+    path = data_dir() / _table_file(name)
     try:
         stat = path.stat()
     except OSError:
@@ -47,12 +54,12 @@ def _dependencies(name: str) -> tuple[str, ...]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _load_cached(name: str, versions: tuple) -> pd.DataFrame | DataError:
+def _load_cached(name: str, folder: str, key: str) -> pd.DataFrame | DataError:
     """Load and validate one table once per version of its file (and of the files it checks against).
 
-    `versions` (path, mtime, size of each file involved) is the cache key: an edited CSV is re-read."""
-    folder = Path(versions[0][0]).parent
-    deps = {dep: _load_cached(dep, _versions(dep)) for dep in _dependencies(name)}
+    `key` (path, mtime, size of each file involved, as one string: Streamlit hashes a string much faster
+    than nested tuples, and this runs for every table on every rerun) makes an edited CSV re-read."""
+    deps = {dep: _load_cached(dep, folder, _version_key(dep)) for dep in _dependencies(name)}
     source_ids = route_ids = None
     if isinstance(deps.get("sources"), pd.DataFrame):
         source_ids = frozenset(deps["sources"]["source_id"])
@@ -68,9 +75,13 @@ def _versions(name: str) -> tuple:
     return tuple(_file_version(n) for n in (name, *_dependencies(name)))
 
 
+def _version_key(name: str) -> str:
+    return repr(_versions(name))
+
+
 def load(name: str) -> pd.DataFrame | DataError:
     """A validated table, or the DataError explaining why it cannot be used. Never raises for bad data."""
-    return _load_cached(name, _versions(name))
+    return _load_cached(name, str(data_dir()), _version_key(name))
 
 
 def table(name: str) -> pd.DataFrame | None:
@@ -106,9 +117,15 @@ def all_tables() -> dict[str, pd.DataFrame | DataError]:
     return {name: load(name) for name in schema.table_names()}
 
 
-def year_bounds() -> tuple[int, int]:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _year_bounds_cached(key: str) -> tuple[int, int]:
     frames = {n: t for n, t in all_tables().items() if isinstance(t, pd.DataFrame)}
     return filters.year_bounds(frames, FALLBACK_YEARS)
+
+
+def year_bounds() -> tuple[int, int]:
+    """The years of all tables, computed once per version of the data files (not on every rerun)."""
+    return _year_bounds_cached("\n".join(_version_key(n) for n in schema.table_names()))
 
 
 def _sync_url(start: int, end: int) -> None:
@@ -196,9 +213,15 @@ def sources_frame() -> pd.DataFrame | None:
     return result if isinstance(result, pd.DataFrame) else None
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _citation_names_cached(key: str) -> dict[str, str]:
+    return provenance.citation_names(sources_frame())
+
+
 def cite(df: pd.DataFrame) -> pd.DataFrame:
-    """df with a `cite` column of short citations, for hover text."""
-    return provenance.with_citations(df, sources_frame())
+    """df with a `cite` column of short citations, for hover text (names built once per sources.csv version)."""
+    names = _citation_names_cached(_version_key("sources"))
+    return provenance.with_citations(df, sources_frame(), names=names)
 
 
 def page_title(title: str, years: filters.YearRange, intro: str) -> None:

@@ -1,0 +1,225 @@
+"""Shared pieces of the browser/network benchmarks (page_speed, load): servers, Chromium, statistics.
+
+Everything stays on 127.0.0.1: servers bind to loopback, Chromium is sent through a proxy that does not
+exist (127.0.0.1:9) for every non-loopback host, so any off-machine request fails at once and is counted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+LOGS = ROOT / "artifacts" / "bench"  # server logs (artifacts/ is git-ignored)
+
+APP_SCRIPT = "app.py"
+FLOOR_SCRIPT = "bench/floor_app.py"
+
+# (name, URL path, page_name as st.navigation resolves it: the url_path of st.Page)
+PAGES = [
+    ("overview", "/", ""),
+    ("trade", "/trade", "trade"),
+    ("visits", "/visits", "visits"),
+    ("corridors", "/corridors", "corridors"),
+    ("map", "/map", "map"),
+    ("diaspora", "/diaspora", "diaspora"),
+    ("sources", "/sources", "sources"),
+]
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Loopback always bypasses a proxy; every other host goes to a closed loopback port and fails.
+    "--proxy-server=http://127.0.0.1:9",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+STARTUP_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(base: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Server:
+    """One `python -m streamlit run <script>` on a free loopback port."""
+
+    script: str
+    process: subprocess.Popen
+    port: int
+    started: float  # time.time() just before Popen
+    healthy_at: float | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def rss_kb(self) -> int | None:
+        return rss_kb(self.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+def start_server(script: str, *, wait: bool = True, poll_s: float = 0.05, log_name: str | None = None) -> Server:
+    """Start streamlit on `script` (cwd = repo root, so .streamlit/config.toml applies to app and floor alike)."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("AZKZ_DATA_DIR", None)
+    log_path = LOGS / f"{log_name or Path(script).stem}.log"
+    with log_path.open("ab") as log:
+        started = time.time()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    server = Server(script, process, port, started)
+    if wait:
+        wait_healthy(server, poll_s=poll_s)
+    return server
+
+
+def wait_healthy(server: Server, poll_s: float = 0.05) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not healthy(server.base, timeout=1.0):
+        if server.process.poll() is not None:
+            raise RuntimeError(f"streamlit ({server.script}) exited with {server.process.returncode}; see {LOGS}")
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"streamlit ({server.script}) not healthy after {STARTUP_TIMEOUT_S} s")
+        time.sleep(poll_s)
+    server.healthy_at = time.time()
+
+
+def rss_kb(pid: int) -> int | None:
+    """VmRSS of a process in kB (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def launch_chromium(playwright):
+    if not (os.path.isfile(CHROMIUM_PATH) and os.access(CHROMIUM_PATH, os.X_OK)):
+        raise SystemExit(f"Chromium not found at {CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)")
+    return playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+
+
+def median(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def percentile(values, q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of the values; None when empty."""
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    rank = max(1, min(len(values), int(-(-q * len(values) // 100))))  # ceil(q/100 * n)
+    return values[rank - 1]
+
+
+def ratio(ours: float | None, floor: float | None) -> float | None:
+    if ours is None or not floor:
+        return None
+    return ours / floor
+
+
+def write_result(name: str, payload: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def install_sigterm() -> None:
+    """SIGTERM (e.g. `timeout`) exits through the finally blocks, so no server is left running."""
+    import signal
+
+    def _exit(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
+def machine() -> dict:
+    import platform
+
+    import streamlit
+
+    return {
+        "python": platform.python_version(),
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "streamlit": streamlit.__version__,
+        "cpus": os.cpu_count(),
+        "chromium": CHROMIUM_PATH,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def fmt(value, unit: str = "", digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A Markdown table (also readable as plain text)."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+
+    def line(row):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
