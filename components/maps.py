@@ -11,6 +11,7 @@ text is never parsed as HTML, whatever the Streamlit version (see ``TOOLTIP``).
 from __future__ import annotations
 
 import json
+import weakref
 import math
 from collections.abc import Iterable
 from itertools import pairwise
@@ -177,7 +178,7 @@ def route_paths(routes: pd.DataFrame, points: pd.DataFrame, year_to: int | None 
     """One row per drawable route (>= 2 points), with path, colour, width and tooltip fields.
 
     Columns: ROUTE_COLUMNS. ``path`` is [[lon, lat], ...] in seq order. Routes that opened after
-    ``year_to`` are grey (``not_open`` True, tooltip says "not yet open in <year>"); non-operating
+    ``year_to`` are grey (``not_open`` True, tooltip says "not yet open at the end of the selected years"); non-operating
     routes are ``dashed`` and lighter. ``modes``/``statuses`` (None = all) filter the rows.
     """
     paths = _paths(points)
@@ -217,7 +218,7 @@ def route_paths(routes: pd.DataFrame, points: pd.DataFrame, year_to: int | None 
                  f"Drawn as: {fields['accuracy']}",
                  f"Source: {fields['source']}"]
         if not_open:
-            lines.insert(0, f"Not yet open in {year_to}")
+            lines.insert(0, "Not yet open at the end of the selected years")
         rows.append({**fields, "dashed": style["dash"] is not None, "path": path,
                      "colour": _rgba(rgb, style["alpha"]), "width": style["width"], "tip": "\n".join(lines)})
     return pd.DataFrame(rows, columns=list(ROUTE_COLUMNS))
@@ -225,14 +226,15 @@ def route_paths(routes: pd.DataFrame, points: pd.DataFrame, year_to: int | None 
 
 def place_points(routes: pd.DataFrame, points: pd.DataFrame, year_to: int | None = None,
                  modes: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
-                 types: Iterable[str] = PLACE_TYPES) -> pd.DataFrame:
+                 types: Iterable[str] = PLACE_TYPES, paths: pd.DataFrame | None = None) -> pd.DataFrame:
     """Unique named places (terminal/port/city/junction) on the shown routes, with the routes through them.
 
     Columns: name, country, point_type, lon, lat, position, n_routes, routes, radius, tip.
-    Places are merged by (place, country); coordinates are their mean.
+    Places are merged by (place, country); coordinates are their mean. ``paths`` (route_paths' result for
+    the same arguments) saves computing it again.
     """
     cols = ["name", "country", "point_type", "lon", "lat", "position", "n_routes", "routes", "radius", "tip"]
-    shown = route_paths(routes, points, year_to, modes, statuses)
+    shown = route_paths(routes, points, year_to, modes, statuses) if paths is None else paths
     names = dict(zip(shown["route_id"], shown["name"]))
     pts = points[points["route_id"].isin(list(names)) & points["point_type"].isin(list(types))]
     pts = pts.dropna(subset=["place", "lon", "lat"])
@@ -342,8 +344,21 @@ class OfflineDeck(pdk.Deck):
     """
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
-                          allow_nan=False)
+        """Serialised once per deck: a cached deck is drawn on many reruns and is never changed after."""
+        cached = _DECK_JSON.get(self)
+        if cached is None:
+            cached = _DECK_JSON[self] = json.dumps(self, sort_keys=True, default=default_serialize,
+                                                   separators=(",", ":"), allow_nan=False)
+        return cached
+
+
+_DECK_JSON: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def not_open_routes(routes: pd.DataFrame, year_to: int) -> frozenset[str]:
+    """Ids of the routes drawn grey for a range ending in ``year_to``: the only way the year changes the map."""
+    opened = pd.to_numeric(routes["opened_year"], errors="coerce")
+    return frozenset(routes.loc[opened > year_to, "route_id"])
 
 
 def network_deck(routes: pd.DataFrame, points: pd.DataFrame, geojson: dict, year_to: int | None = None,
@@ -351,7 +366,7 @@ def network_deck(routes: pd.DataFrame, points: pd.DataFrame, geojson: dict, year
                  max_labels: int = 12) -> pdk.Deck:
     """The whole offline map: water, land, routes, places and labels, centred on the Caspian."""
     paths = route_paths(routes, points, year_to, modes, statuses)
-    places = place_points(routes, points, year_to, modes, statuses, types=MAP_PLACE_TYPES)
+    places = place_points(routes, points, year_to, modes, statuses, types=MAP_PLACE_TYPES, paths=paths)
     view = pdk.ViewState(longitude=VIEW["longitude"], latitude=VIEW["latitude"], zoom=VIEW["zoom"],
                          min_zoom=VIEW["min_zoom"], max_zoom=VIEW["max_zoom"], pitch=0, bearing=0)
     return OfflineDeck(

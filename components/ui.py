@@ -113,6 +113,58 @@ def basemap() -> dict:
     return _basemap_cached((str(path), stat.st_mtime_ns, stat.st_size))
 
 
+def data_version() -> str:
+    """One key for the current version of every data file (changes when any CSV is edited)."""
+    return "|".join(_version_key(name) for name in schema.table_names())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _bundle_cached(version: str) -> bytes:
+    tables = all_tables()
+    loaded = {name: t[schema.contract_columns(name)] for name, t in tables.items() if isinstance(t, pd.DataFrame)}
+    extra = {path.name: path.read_bytes() for path in (data_dir() / "datapackage.json", data_dir() / "README.md")
+             if path.exists()}
+    problems = "\n\n".join(str(t) for t in tables.values() if isinstance(t, DataError))
+    if problems:
+        extra["VALIDATION_PROBLEMS.txt"] = problems.encode("utf-8")
+    return export.bundle_zip(loaded, extra)
+
+
+def data_bundle() -> bytes:
+    """A zip of every valid table (formula-safe CSV), the metadata and the data README; built once per data
+    version. A table that fails validation is left out and its problems are listed in the zip."""
+    return _bundle_cached(data_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _deck_cached(version: str, greyed: frozenset, modes: tuple[str, ...], statuses: tuple[str, ...], _year_to: int):
+    routes, points = load("routes"), load("route_points")
+    shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
+    return maps.network_deck(shown, points, basemap(), year_to=_year_to)
+
+
+def network_deck(year_to: int, modes: list[str], statuses: list[str]):
+    """The route map for these layers and years, built (and serialised) once per data version and selection.
+
+    The year only decides which routes are grey, so decks are shared by all years that grey the same
+    routes. Call only after both routes and route_points loaded."""
+    routes = load("routes")
+    version = _version_key("routes") + _version_key("route_points")
+    return _deck_cached(version, maps.not_open_routes(routes, year_to), tuple(sorted(modes)),
+                        tuple(sorted(statuses)), year_to)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _source_counts_cached(version: str) -> pd.DataFrame:
+    tables = {n: t for n, t in all_tables().items() if isinstance(t, pd.DataFrame)}
+    return provenance.rows_per_source(tables, tables["sources"])
+
+
+def source_counts() -> pd.DataFrame:
+    """Rows each source backs, per table (computed once per data version). Needs a valid sources.csv."""
+    return _source_counts_cached(data_version())
+
+
 def all_tables() -> dict[str, pd.DataFrame | DataError]:
     return {name: load(name) for name in schema.table_names()}
 
@@ -189,13 +241,46 @@ def selected_years() -> filters.YearRange:
     return years if years is not None else render_year_filter()
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _safe_csv_cached(fingerprint: str, _df: pd.DataFrame) -> bytes:
+    return export.to_safe_csv(_df)
+
+
+def _fingerprint(df: pd.DataFrame) -> str:
+    """Identity of a frame's content (values, index, columns), cheap next to writing it as CSV."""
+    values = pd.util.hash_pandas_object(df, index=True).to_numpy()
+    return f"{len(df)}:{int(values.sum()) if len(values) else 0}:{hash(tuple(values[:64]))}:{list(df.columns)}"
+
+
 def download_csv(df: pd.DataFrame, table_name: str, years: filters.YearRange, label: str = "Download CSV",
                  key: str | None = None) -> None:
-    """Download exactly these rows as a formula-safe CSV named <table>_<from>-<to>.csv (no rerun)."""
+    """Download exactly these rows as a formula-safe CSV named <table>_<from>-<to>.csv (no rerun).
+
+    The CSV is written once per distinct set of rows shown (cached), not on every rerun."""
     st.download_button(
-        label, data=export.to_safe_csv(df), file_name=export.download_name(table_name, years.start, years.end),
+        label, data=_safe_csv_cached(_fingerprint(df), df),
+        file_name=export.download_name(table_name, years.start, years.end),
         mime="text/csv", on_click="ignore", key=key or f"dl.{table_name}", icon=":material/download:",
     )
+
+
+def _arg_key(value: object) -> str:
+    return _fingerprint(value) if isinstance(value, pd.DataFrame) else repr(value)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _figure_cached(builder: str, key: str, _build, _args: tuple):
+    return _build(*_args)
+
+
+def chart(build, *args, key: str) -> None:
+    """Draw the Plotly figure `build(*args)`, built once per distinct arguments (rows and labels).
+
+    Building a figure costs far more than checking whether its rows changed, and figures are never
+    modified after they are built, so one object serves every rerun and session with the same inputs."""
+    fingerprint = "|".join(_arg_key(arg) for arg in args)
+    figure = _figure_cached(f"{build.__module__}.{build.__qualname__}", fingerprint, build, args)
+    st.plotly_chart(figure, key=key)
 
 
 def source_text(*frames: pd.DataFrame) -> str:

@@ -31,8 +31,8 @@ if volumes is not None:
         choice = st.selectbox("Corridor", options, format_func=lambda c: f"{names[c]} ({counts[c]} figures)",
                               key="corridors.corridor")
         rows = shown[shown["corridor"] == choice]
-        st.plotly_chart(corridors.corridor_figure(ui.cite(rows), names[choice], transforms.span_label(rows, years),
-                                                  ui.source_text(rows)), key="corridors.volumes")
+        ui.chart(corridors.corridor_figure, ui.cite(rows), names[choice], transforms.span_label(rows, years),
+                 ui.source_text(rows), key="corridors.volumes")
         ui.table_view(rows[["year", "period", "metric", "status", "value", "unit", "cargo", "source_id", "note"]],
                       column_config={"year": st.column_config.NumberColumn("year", format="%d")})
         ui.download_csv(rows, f"corridor_volumes_{choice}", years, key="dl.corridor_volumes")
@@ -42,9 +42,9 @@ if volumes is not None:
             marks = corridors.milestones(transforms.in_years(events, years), transforms.in_years(agreements, years),
                                          choice if routes is not None and choice in set(routes["route_id"]) else None)
             if not marks.empty:
-                st.plotly_chart(corridors.milestone_figure(ui.cite(marks), names[choice],
-                                                           transforms.span_label(marks.assign(year=marks["date_start"].dt.year), years),
-                                                           ui.source_text(marks)), key="corridors.milestones")
+                period = transforms.span_label(marks.assign(year=marks["date_start"].dt.year), years)
+                ui.chart(corridors.milestone_figure, ui.cite(marks), names[choice], period, ui.source_text(marks),
+                         key="corridors.milestones")
                 ui.table_view(marks.drop(columns="date_start"))
                 ui.source_footer(marks)
 

@@ -15,9 +15,8 @@ if diaspora is not None:
         st.info(f"No population figures in {years.label()}. Widen the year range in the sidebar.")
     else:
         if not az_in_kz.empty:
-            st.plotly_chart(charts.diaspora_figure(ui.cite(az_in_kz), transforms.span_label(az_in_kz, years),
-                                                   ui.source_text(az_in_kz)),
-                            key="diaspora.series")
+            ui.chart(charts.diaspora_figure, ui.cite(az_in_kz), transforms.span_label(az_in_kz, years),
+                     ui.source_text(az_in_kz), key="diaspora.series")
             st.caption("Filled circles joined by a line are census counts; squares are other official figures; "
                        "hollow diamonds are estimates (a bar shows a range given by one source).")
         ranges = transforms.diaspora_ranges(shown)

@@ -20,7 +20,7 @@ if routes is not None and points is not None:
     if shown.empty:
         st.info("No routes match these layers. Switch a mode or status back on.")
     else:
-        deck = maps.network_deck(shown, points, ui.basemap(), year_to=years.end)
+        deck = ui.network_deck(years.end, modes, statuses)
         st.pydeck_chart(deck, height=620, key="map.deck")
         st.image(legend.legend_svg())
         not_open = shown[shown["opened_year"] > years.end]

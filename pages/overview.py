@@ -60,7 +60,8 @@ if annual is not None and shown_visits is not None and shown_agreements is not N
         st.info(f"Nothing to draw in {years.label()}. Widen the year range in the sidebar.")
     else:
         source = ui.source_text(annual, marks)
-        st.plotly_chart(charts.combined_timeline(wide, marks, transforms.span_label(pd.concat([wide[["year"]], marks[["year"]]]), years), source), key="overview.timeline")
+        period = transforms.span_label(pd.concat([wide[["year"]], marks[["year"]]]), years)
+        ui.chart(charts.combined_timeline, wide, marks, period, source, key="overview.timeline")
         st.caption("Triangles point the way the visit went; squares are signed documents; hover for what "
                    "happened and its source. Part-year trade figures are on the Trade page.")
         with st.expander("Timeline as a table"):

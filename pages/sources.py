@@ -1,7 +1,7 @@
 """Sources & data: every source with its citation, every table explained, the discrepancies, one zip of it all."""
 import streamlit as st
 
-from components import export, provenance, schema, ui
+from components import provenance, schema, ui
 from components.loading import DataError
 
 years = ui.selected_years()
@@ -14,7 +14,7 @@ loaded = {name: frame for name, frame in tables.items() if not isinstance(frame,
 st.subheader("Sources")
 sources = ui.table("sources")
 if sources is not None:
-    counts = provenance.rows_per_source(loaded, sources)
+    counts = ui.source_counts()
     listing = sources.merge(counts, on="source_id", how="left")
     for kind, label in (("article", "Articles"), ("primary", "Primary sources the articles cite")):
         rows = listing[listing["kind"] == kind]
@@ -49,13 +49,7 @@ if discrepancies is not None:
     ui.download_csv(discrepancies, "discrepancies", years, key="dl.discrepancies")
 
 st.subheader("Download everything")
-extra = {path.name: path.read_bytes() for path in (ui.data_dir() / "datapackage.json", ui.data_dir() / "README.md")
-         if path.exists()}
-problems = "\n\n".join(str(t) for t in tables.values() if isinstance(t, DataError))
-if problems:
-    extra["VALIDATION_PROBLEMS.txt"] = problems.encode("utf-8")
-archive = export.bundle_zip({name: frame[schema.contract_columns(name)] for name, frame in loaded.items()}, extra)
-st.download_button("Download all data (zip)", data=archive, file_name="az-kz-relations-data.zip",
+st.download_button("Download all data (zip)", data=ui.data_bundle(), file_name="az-kz-relations-data.zip",
                    mime="application/zip", on_click="ignore", key="dl.all", icon=":material/folder_zip:")
 st.caption(f"{len(loaded)} tables as formula-safe CSV, plus the data dictionary (datapackage.json) and README. "
            "Full tables: the year range does not apply to this archive.")

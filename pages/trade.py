@@ -17,7 +17,7 @@ if trade is not None:
         wide = transforms.turnover_table(annual)
         source = ui.source_text(shown)
         period = transforms.span_label(shown, years)
-        st.plotly_chart(charts.turnover_figure(wide, part, period, source), key="trade.turnover")
+        ui.chart(charts.turnover_figure, wide, part, period, source, key="trade.turnover")
         full_years, part_years = st.columns([3, 2])
         with full_years:
             st.markdown("**Full years** (million USD)")
@@ -47,9 +47,9 @@ if trade is not None:
 
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(charts.balance_figure(wide, transforms.span_label(wide, years), source), key="trade.balance")
+            ui.chart(charts.balance_figure, wide, transforms.span_label(wide, years), source, key="trade.balance")
         with right:
-            st.plotly_chart(charts.change_figure(wide, transforms.span_label(wide, years), source), key="trade.change")
+            ui.chart(charts.change_figure, wide, transforms.span_label(wide, years), source, key="trade.change")
 
 products = ui.table("trade_products")
 if products is not None:
@@ -66,8 +66,8 @@ if products is not None:
                     if flow_rows.empty:
                         st.info(f"No list for {charts.FLOW_NAMES[flow]} in {year}.")
                         continue
-                    fig = charts.products_figure(flow_rows, flow, ui.source_text(flow_rows))
-                    st.plotly_chart(fig, key=f"trade.products.{year}.{period}.{flow}")
+                    ui.chart(charts.products_figure, flow_rows, flow, ui.source_text(flow_rows),
+                             key=f"trade.products.{year}.{period}.{flow}")
                     ui.table_view(flow_rows[["rank", "product", "value_usd", "source_id"]], column_config={
                         "value_usd": st.column_config.NumberColumn("Value (USD)", format="%,.0f")})
         ui.download_csv(shown_products, "trade_products", years, key="dl.trade_products")

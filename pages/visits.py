@@ -29,8 +29,8 @@ if visits is not None:
         counts = transforms.visit_counts(shown)
         st.caption(f"{len(shown)} visits or meetings — AZ → KZ: {counts['AZ → KZ']}, KZ → AZ: {counts['KZ → AZ']}, "
                    f"elsewhere: {counts['elsewhere']}.")
-        st.plotly_chart(charts.visits_figure(ui.cite(shown), transforms.span_label(shown, years), ui.source_text(shown)),
-                        key="visits.timeline")
+        ui.chart(charts.visits_figure, ui.cite(shown), transforms.span_label(shown, years), ui.source_text(shown),
+                 key="visits.timeline")
         ui.table_view(shown[["date", "end_date", "visitor", "visitor_role", "direction", "city", "visit_type",
                              "occasion", "source_id", "note"]])
         ui.download_csv(shown.drop(columns=["direction", "year", "date_start"]), "visits", years)
@@ -50,8 +50,8 @@ if agreements is not None:
         st.info("No documents match these filters in the selected years.")
     else:
         by_domain = transforms.agreements_by_domain(shown)
-        st.plotly_chart(charts.agreements_figure(by_domain, transforms.span_label(shown, years), ui.source_text(shown)),
-                        key="agreements.by_domain")
+        ui.chart(charts.agreements_figure, by_domain, transforms.span_label(shown, years), ui.source_text(shown),
+                 key="agreements.by_domain")
         ui.table_view(shown[["date", "title", "parties", "domain", "doc_type", "city", "source_id", "note"]])
         ui.download_csv(shown.drop(columns=["year", "date_start"]), "agreements", years, key="dl.agreements")
         ui.source_footer(shown)

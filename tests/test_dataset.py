@@ -5,7 +5,6 @@ import os
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from components import dictionary, schema

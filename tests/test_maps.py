@@ -113,7 +113,9 @@ def test_year_filter_greys_routes_not_yet_open(routes, points):
     early = maps.route_paths(routes, points, 2010).set_index("route_id")
     late = maps.route_paths(routes, points, 2020).set_index("route_id")
     assert early.loc["rail_new", "not_open"] and early.loc["rail_new", "colour"][:3] == list(maps.NOT_OPEN_COLOUR)
-    assert "Not yet open in 2010" in early.loc["rail_new", "tip"]
+    assert "Not yet open at the end of the selected years" in early.loc["rail_new", "tip"]
+    assert maps.not_open_routes(routes, 2010) == frozenset({"rail_new"})
+    assert maps.not_open_routes(routes, 2020) == frozenset()
     assert not late.loc["rail_new", "not_open"]
     assert late.loc["rail_new", "colour"][:3] == list(maps.MODE_COLOURS["rail"])
     assert not early.loc["ferry", "not_open"]  # opened 2010: open in 2010
