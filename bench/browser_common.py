@@ -21,8 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 LOGS = ROOT / "artifacts" / "bench"  # server logs (artifacts/ is git-ignored)
 
+# The app under test runs from APP_ROOT (default: this checkout). Point BENCH_APP_ROOT (or --app-root /
+# --snapshot) at another tree, e.g. an export of a commit, to measure a fixed version while the working
+# tree is being edited. Both servers run with cwd=APP_ROOT, so its .streamlit/config.toml applies to both.
+APP_ROOT = Path(os.environ.get("BENCH_APP_ROOT") or ROOT).resolve()
 APP_SCRIPT = "app.py"
-FLOOR_SCRIPT = "bench/floor_app.py"
+FLOOR_SCRIPT = str(ROOT / "bench" / "floor_app.py")
 
 # (name, URL path, page_name as st.navigation resolves it: the url_path of st.Page)
 PAGES = [
@@ -49,6 +53,49 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 STARTUP_TIMEOUT_S = 60
+
+
+def app_root() -> Path:
+    return APP_ROOT
+
+
+def set_app_root(path: str | Path) -> Path:
+    global APP_ROOT
+    APP_ROOT = Path(path).resolve()
+    if not (APP_ROOT / APP_SCRIPT).is_file():
+        raise SystemExit(f"no {APP_SCRIPT} in {APP_ROOT}")
+    return APP_ROOT
+
+
+def snapshot(rev: str = "HEAD") -> Path:
+    """Export commit `rev` of this repository (git archive: read-only on the repo) to a temporary folder."""
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="bench-snapshot-"))
+    archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    commit = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout.strip()
+    (target / ".bench-commit").write_text(commit + "\n", encoding="ascii")
+    return target
+
+
+def app_version() -> dict:
+    """Which app was measured: the folder and, when known, the commit (and whether the tree was dirty)."""
+    root = app_root()
+    marker = root / ".bench-commit"
+    if marker.is_file():
+        return {"app_root": str(root), "commit": marker.read_text(encoding="ascii").strip(), "dirty": False}
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "app.py", "pages", "components",
+                                     "data", ".streamlit"], cwd=root, capture_output=True, text=True,
+                                    check=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return {"app_root": str(root), "commit": None, "dirty": None}
+    return {"app_root": str(root), "commit": commit, "dirty": dirty}
 
 
 def free_port() -> int:
@@ -112,7 +159,7 @@ def start_server(script: str, *, wait: bool = True, poll_s: float = 0.05, log_na
     log_path = LOGS / f"{log_name or Path(script).stem}.log"
     with log_path.open("ab") as log:
         started = time.time()
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=app_root(), env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
     server = Server(script, process, port, started)
     if wait:
@@ -201,6 +248,7 @@ def machine() -> dict:
         "cpus": os.cpu_count(),
         "chromium": CHROMIUM_PATH,
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **app_version(),
     }
 
 

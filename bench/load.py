@@ -142,6 +142,27 @@ def check_csv(page: str, headers: dict, body: bytes, years: tuple[int, int]) -> 
     return problems, True
 
 
+async def _resolve_deferred(ws, session_id: str, file_id: str, request_id: str, deadline: float) -> str | None:
+    """BackMsg.backend_operation_request{deferred_file} -> the media URL from the matching response."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = BackMsg()
+    msg.backend_operation_request.request_id = request_id
+    msg.backend_operation_request.session_id = session_id
+    msg.backend_operation_request.deferred_file.file_id = file_id
+    await ws.send(msg.SerializeToString())
+    limit = min(deadline, time.monotonic() + RERUN_TIMEOUT_S)
+    while (remaining := limit - time.monotonic()) > 0:
+        reply = ForwardMsg()
+        reply.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=remaining))
+        if reply.WhichOneof("type") == "backend_operation_response":
+            response = reply.backend_operation_response
+            if response.request_id == request_id:
+                return response.deferred_file.url or None
+    raise TimeoutError(f"no response to the deferred download {file_id}")
+
+
 async def run_session(index: int, base: str, visits: list[tuple[str, str]], floor: bool, think_s: float,
                       deadline: float, start_gate: asyncio.Event) -> SessionResult:
     """One session: connect, visit every (name, page_name) in order, check each page's downloads."""
@@ -153,6 +174,7 @@ async def run_session(index: int, base: str, visits: list[tuple[str, str]], floo
     query = f"from={years[0]}&to={years[1]}"
     ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
     page_hashes: dict[str, str] = {}
+    session_id = ""
     await start_gate.wait()
     try:
         async with connect(ws_url, subprotocols=["streamlit"], origin=base, max_size=2**28,
@@ -170,6 +192,7 @@ async def run_session(index: int, base: str, visits: list[tuple[str, str]], floo
                     result.errors.append(f"{name}: no page hash for {page_name!r} in the Navigation message")
                     continue
                 downloads: list[str] = []
+                deferred: list[str] = []  # file ids of CSV buttons whose data is made on click
                 slider: tuple[int, ...] | None = None
                 exceptions = 0
                 began = time.perf_counter()
@@ -190,11 +213,17 @@ async def run_session(index: int, base: str, visits: list[tuple[str, str]], floo
                             continue
                         which = element.WhichOneof("type")
                         if which == "download_button":
-                            downloads.append(element.download_button.url)
+                            button = element.download_button
+                            if button.url:
+                                downloads.append(button.url)
+                            elif button.deferred_file_id and "csv" in button.label.lower():
+                                deferred.append(button.deferred_file_id)
                         elif which == "slider" and element.slider.id.endswith("-years"):
                             slider = tuple(int(v) for v in element.slider.value)
                         elif which == "exception":
                             exceptions += 1
+                    elif kind == "new_session":
+                        session_id = msg.new_session.initialize.session_id or session_id
                     elif kind == "navigation":
                         for app_page in msg.navigation.app_pages:
                             page_hashes[app_page.url_pathname] = app_page.page_script_hash
@@ -212,7 +241,13 @@ async def run_session(index: int, base: str, visits: list[tuple[str, str]], floo
                     result.errors.append(f"{name}: {exceptions} exception element(s)")
                 if not floor and slider is not None and slider != years:
                     result.leaks.append(f"{name}: slider holds {slider}, session asked for {years}")
-                csv_urls = [u for u in downloads if u.endswith(".csv")]
+                for file_id in deferred:  # what the frontend does on click: ask the server to make the file
+                    url = await _resolve_deferred(ws, session_id, file_id, f"{index}-{step}-{file_id}", deadline)
+                    if url:
+                        downloads.append(url)
+                    else:
+                        result.errors.append(f"{name}: deferred download {file_id} gave no URL")
+                csv_urls = [u for u in downloads if u.split("?")[0].endswith(".csv")]
                 if not csv_urls:
                     result.errors.append(f"{name}: no CSV download button")
                 for url in csv_urls:

@@ -56,6 +56,7 @@ INIT_SCRIPT = r"""
 (() => {
   if (window.__bench) return;
   const b = window.__bench = {last: Date.now(), mutations: 0, draws: 0};
+  if (performance.setResourceTimingBufferSize) performance.setResourceTimingBufferSize(2000);
   const mark = () => { b.last = Date.now(); };
   new MutationObserver((records) => { b.mutations += records.length; b.last = Date.now(); })
     .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
@@ -109,6 +110,9 @@ SUMMARY_JS = r"""
   grids: document.querySelectorAll('[data-testid="stDataFrame"]').length,
   exceptions: document.querySelectorAll('[data-testid="stException"]').length,
   elements: document.querySelectorAll('[data-testid="stElementContainer"]').length,
+  js_files: performance.getEntriesByType('resource').filter((e) => /\.m?js(\?|$)/.test(e.name)).length,
+  js_bytes: performance.getEntriesByType('resource').filter((e) => /\.m?js(\?|$)/.test(e.name))
+    .reduce((sum, e) => sum + (e.decodedBodySize || 0), 0),
 })
 """
 
@@ -183,7 +187,8 @@ def visit(browser, url: str, quiet_ms: int, t0: float | None = None) -> dict:
         "ws_frames": ws_stats["frames_received"],
         "offsite_requests": offsite,
         "page_errors": errors,
-        **{k: summary[k] for k in ("mutations", "draws", "plotly", "decks", "grids", "exceptions", "elements")},
+        **{k: summary[k] for k in ("mutations", "draws", "plotly", "decks", "grids", "exceptions", "elements",
+                                   "js_files", "js_bytes")},
     }
 
 
@@ -357,6 +362,8 @@ def run(cold: int = 3, warm: int = 5, pages: list[str] | None = None, quiet_ms: 
             "ws_sent_median": median([s["ws_sent"] for s in got]),
             "ws_bytes_max": max((s["ws_bytes"] for s in got), default=None),
             "cold_ws_bytes_median": median([s["ws_bytes"] for s in cold_samples.get(key, [])]),
+            "js_bytes_median": median([s["js_bytes"] for s in got]),
+            "js_files_median": median([s["js_files"] for s in got]),
             "visits": len(got),
             "goal_met": None if key == "floor" or total is None else total <= GOAL_PAYLOAD,
         })
@@ -395,10 +402,12 @@ def summary(result: dict) -> str:
                    "of page / the floor run just before it.")]
     lines += ["", (f"## WebSocket payload per page load (median of {payload['settings']['measured_on']}; "
                    f"goal ≤ {GOAL_PAYLOAD / 1e6:.0f} MB)"), ""]
-    lines.append(table(["page", "bytes (recv + sent)", "received", "sent", "max", "goal met"], [
+    lines.append(table(["page", "bytes (recv + sent)", "received", "sent", "max", "goal met",
+                        "JS over HTTP (not in goal)"], [
         [r["page"], _bytes(r["ws_bytes_median"]), _bytes(r["ws_received_median"]), _bytes(r["ws_sent_median"]),
          _bytes(r["ws_bytes_max"]),
-         "—" if r["goal_met"] is None else ("yes" if r["goal_met"] else "NO")] for r in payload["pages"]]))
+         "—" if r["goal_met"] is None else ("yes" if r["goal_met"] else "NO"),
+         f"{_bytes(r['js_bytes_median'])} B in {_bytes(r['js_files_median'])} files"] for r in payload["pages"]]))
     if speed["failures"]:
         lines += ["", f"Failures ({len(speed['failures'])}):"] + [f"- {f}" for f in speed["failures"][:20]]
     lines += ["", f"({speed['elapsed_s']} s; {speed['results_file']}, {payload['results_file']})"]

@@ -30,8 +30,10 @@ if routes is not None and points is not None:
 
         table = shown[["route_id", "name", "mode", "status", "opened_year", "length_km", "capacity", "capacity_unit",
                        "countries", "geometry_accuracy", "geometry_note", "source_id"]]
-        ui.table_view(table, column_config={
-            "opened_year": st.column_config.NumberColumn("opened", format="%d")})
+        # Collapsed by default: a data grid drawn beside the WebGL map doubled the page's draw time (bench/).
+        with st.expander(f"The {len(table)} routes as a table (how accurate each line is, sources)"):
+            ui.table_view(table, column_config={
+                "opened_year": st.column_config.NumberColumn("opened", format="%d")})
         shown_points = points[points["route_id"].isin(shown["route_id"])]
         downloads = st.columns(3)
         with downloads[0]:
