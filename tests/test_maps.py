@@ -267,10 +267,8 @@ def test_legend_rows():
     assert arrays[0] == "" and len(set(arrays)) == len(arrays)  # each status draws differently
 
 
-# --- the real data, once the routes tables exist ----------------------------------------------
+# --- the real data ------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not (ROOT / "data" / "routes.csv").exists() or not (ROOT / "data" / "route_points.csv").exists(),
-                    reason="routes.csv / route_points.csv not written yet")
 def test_real_routes_render_offline_and_small(basemap):
     from components.loading import load_table
 
