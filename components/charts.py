@@ -113,34 +113,34 @@ def turnover_figure(wide: pd.DataFrame, part_year: pd.DataFrame, period: str, so
                   "million USD (current)", source, x_title="Year", height=480)
 
 
-def balance_figure(wide: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
-    """Azerbaijan's trade balance with Kazakhstan (exports − imports) per year."""
-    rows = wide.dropna(subset=["balance_az"])
+def _signed_bars(rows: pd.DataFrame, column: str, colours: tuple[str, str], hover: str, title: str,
+                 y_title: str, source: str | None) -> go.Figure:
+    """Bars per year coloured by sign (positive, negative), axis free to go below zero."""
     fig = go.Figure(go.Bar(
-        x=rows["year"], y=rows["balance_az"], name="Balance",
-        marker_color=[OKABE_ITO["orange"] if v >= 0 else OKABE_ITO["blue"] for v in rows["balance_az"]],
-        hovertemplate="%{x}: %{y:,.1f} million USD<extra>Azerbaijan's balance</extra>",
+        x=rows["year"], y=rows[column], marker_color=[colours[0] if v >= 0 else colours[1] for v in rows[column]],
+        hovertemplate=hover,
     ))
     fig.update_xaxes(dtick=1, tickformat="d")
-    fig = finish(fig, f"Azerbaijan's trade balance with Kazakhstan,<br>{period} (million USD)",
-                 "million USD (AZ exports − imports)", source, x_title="Year", height=380, source_width=75)
+    fig = finish(fig, title, y_title, source, x_title="Year", height=380, source_width=75)
     fig.update_yaxes(rangemode="normal")
     return fig
+
+
+def balance_figure(wide: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
+    """Azerbaijan's trade balance with Kazakhstan (exports − imports) per year."""
+    return _signed_bars(wide.dropna(subset=["balance_az"]), "balance_az", (OKABE_ITO["orange"], OKABE_ITO["blue"]),
+                        "%{x}: %{y:,.1f} million USD<extra>Azerbaijan's balance</extra>",
+                        f"Azerbaijan's trade balance with Kazakhstan,<br>{period} (million USD)",
+                        "million USD (AZ exports − imports)", source)
 
 
 def change_figure(wide: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
     """Year-on-year change of total turnover (consecutive years only)."""
-    rows = wide.dropna(subset=["total_change_pct"])
-    fig = go.Figure(go.Bar(
-        x=rows["year"], y=rows["total_change_pct"], name="Change",
-        marker_color=[OKABE_ITO["green"] if v >= 0 else OKABE_ITO["vermillion"] for v in rows["total_change_pct"]],
-        hovertemplate="%{x} vs previous year: %{y:+.1f}%<extra></extra>",
-    ))
-    fig.update_xaxes(dtick=1, tickformat="d")
-    fig = finish(fig, f"Year-on-year change of total turnover,<br>{period} (%)", "% change on previous year",
-                 source, x_title="Year", height=380, source_width=75)
-    fig.update_yaxes(rangemode="normal")
-    return fig
+    return _signed_bars(wide.dropna(subset=["total_change_pct"]), "total_change_pct",
+                        (OKABE_ITO["green"], OKABE_ITO["vermillion"]),
+                        "%{x} vs previous year: %{y:+.1f}%<extra></extra>",
+                        f"Year-on-year change of total turnover,<br>{period} (%)", "% change on previous year",
+                        source)
 
 
 def products_figure(products: pd.DataFrame, flow: str, source: str | None = None) -> go.Figure:
