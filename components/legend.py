@@ -1,10 +1,12 @@
 """A static SVG legend for the route map, drawn from maps.legend_rows(). Pure: no Streamlit."""
 from __future__ import annotations
 
+import functools
 from xml.sax.saxutils import escape
 
 from components import maps
 
+@functools.cache  # the legend is drawn from constants: one string per process
 def legend_svg() -> str:
     """Mode colours on the first line, status line styles on the second (labels escaped)."""
     rows = maps.legend_rows()

@@ -5,6 +5,7 @@ Everything here draws or caches; the logic it calls lives in pure modules.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from pathlib import Path
@@ -152,6 +153,33 @@ def network_deck(year_to: int, modes: list[str], statuses: list[str]):
     version = _version_key("routes") + _version_key("route_points")
     return _deck_cached(version, maps.not_open_routes(routes, year_to), tuple(sorted(modes)),
                         tuple(sorted(statuses)), year_to)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _map_selection_cached(version: str, modes: tuple[str, ...], statuses: tuple[str, ...]) -> dict:
+    routes, points = load("routes"), load("route_points")
+    shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
+    shown_points = points[points["route_id"].isin(shown["route_id"])]
+    geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
+    return {"routes": shown, "points": shown_points, "routes_csv": export.to_safe_csv(shown),
+            "points_csv": export.to_safe_csv(shown_points), "geojson": geojson,
+            "source_line": plain(provenance.source_line(sources_frame(), shown))}
+
+
+def map_selection(modes: list[str], statuses: list[str]) -> dict:
+    """The routes and waypoints of these layers with their downloads (routes CSV, waypoints CSV, GeoJSON) and
+    source line, built once per data version and selection: the year range never changes which routes are
+    listed, only which are grey. Call only after both routes and route_points loaded."""
+    version = _version_key("routes") + _version_key("route_points")
+    return _map_selection_cached(version, tuple(sorted(modes)), tuple(sorted(statuses)))
+
+
+def download_bytes(data: bytes, table_name: str, years: filters.YearRange, label: str, key: str,
+                   mime: str = "text/csv", extension: str = "csv") -> None:
+    """A download of prepared bytes named <table>_<from>-<to>.<extension> (no rerun on click)."""
+    name = export.download_name(table_name, years.start, years.end).removesuffix(".csv") + "." + extension
+    st.download_button(label, data=data, file_name=name, mime=mime, on_click="ignore", key=key,
+                       icon=":material/download:")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -1,9 +1,7 @@
 """Map: every route in the data on an offline map, coloured by mode, styled by status, growing with the years."""
-import json
-
 import streamlit as st
 
-from components import export, legend, maps, ui
+from components import legend, maps, ui
 
 years = ui.selected_years()
 ui.page_title("Map of routes", years, "Pipelines, railways, ferry lines and multimodal corridors across the "
@@ -16,7 +14,8 @@ if routes is not None and points is not None:
                              format_func=lambda m: maps.MODE_LABELS[m], key="map.modes")
     statuses = st.pills("Status", list(maps.STATUSES), selection_mode="multi", default=list(maps.STATUSES),
                                 format_func=lambda s: maps.STATUS_STYLE[s]["label"], key="map.statuses")
-    shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
+    selection = ui.map_selection(modes, statuses)  # rows, downloads and source line: once per selection
+    shown = selection["routes"]
     if shown.empty:
         st.info("No routes match these layers. Switch a mode or status back on.")
     else:
@@ -26,7 +25,7 @@ if routes is not None and points is not None:
         not_open = shown[shown["opened_year"] > years.end]
         if not not_open.empty:
             st.caption(f"Grey: {len(not_open)} route(s) opened after {years.end}.")
-        ui.source_footer(shown)
+        st.caption(selection["source_line"])
 
         table = shown[["route_id", "name", "mode", "status", "opened_year", "length_km", "capacity", "capacity_unit",
                        "countries", "geometry_accuracy", "geometry_note", "source_id"]]
@@ -34,14 +33,12 @@ if routes is not None and points is not None:
         with st.expander(f"The {len(table)} routes as a table (how accurate each line is, sources)"):
             ui.table_view(table, column_config={
                 "opened_year": st.column_config.NumberColumn("opened", format="%d")})
-        shown_points = points[points["route_id"].isin(shown["route_id"])]
         downloads = st.columns(3)
         with downloads[0]:
-            ui.download_csv(shown, "routes", years, label="Routes (CSV)", key="dl.routes")
+            ui.download_bytes(selection["routes_csv"], "routes", years, "Routes (CSV)", key="dl.routes")
         with downloads[1]:
-            ui.download_csv(shown_points, "route_points", years, label="Waypoints (CSV)", key="dl.route_points")
+            ui.download_bytes(selection["points_csv"], "route_points", years, "Waypoints (CSV)",
+                              key="dl.route_points")
         with downloads[2]:
-            geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
-            st.download_button("Routes (GeoJSON)", data=geojson, mime="application/geo+json", on_click="ignore",
-                               file_name=export.download_name("routes", years.start, years.end).replace(
-                                   ".csv", ".geojson"), key="dl.routes_geojson", icon=":material/download:")
+            ui.download_bytes(selection["geojson"], "routes", years, "Routes (GeoJSON)", key="dl.routes_geojson",
+                              mime="application/geo+json", extension="geojson")
