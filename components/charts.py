@@ -5,6 +5,9 @@ title with unit and period, labelled axes, a hover template and, when given, a s
 """
 from __future__ import annotations
 
+import functools
+import json
+import re
 import textwrap
 
 import pandas as pd
@@ -47,83 +50,124 @@ def _escape(text: object) -> str:
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def finish(fig: go.Figure, title: str, y_title: str, source: str | None = None, x_title: str | None = None,
-           height: int = 440, source_width: int = 120) -> go.Figure:
-    """Common layout: title (with unit and period), axes, legend under the title, source line at the bottom."""
+def _merge(base: dict, extra: dict) -> dict:
+    """`base` updated in place by `extra`, nested dicts merged key by key (as Figure.update_layout does)."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+@functools.lru_cache(maxsize=16)
+def _stacked_axes_cached(rows: int, row_heights: tuple[float, ...] | None, spacing: float,
+                         titles: tuple[str, ...] | None) -> str:
+    layout = make_subplots(rows=rows, cols=1, shared_xaxes=True, row_heights=list(row_heights) if row_heights
+                           else None, vertical_spacing=spacing, subplot_titles=titles).layout.to_plotly_json()
+    layout.pop("template", None)
+    return json.dumps(layout)
+
+
+def stacked_axes(rows: int, spacing: float, row_heights: tuple[float, ...] | None = None,
+                 titles: tuple[str, ...] | None = None) -> dict:
+    """Layout of `rows` panels stacked over one shared x axis (plotly's make_subplots), computed once per
+    shape. Panel i (from 1) draws on axes x{i}/y{i} ("x"/"y" for the first): see `axis_refs`."""
+    return json.loads(_stacked_axes_cached(rows, row_heights, spacing, titles))
+
+
+def axis_refs(row: int) -> dict:
+    """The trace keys that put a trace in panel `row` of `stacked_axes`."""
+    suffix = "" if row == 1 else str(row)
+    return {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+
+
+def finish(traces: list[dict], layout: dict, title: str, y_title: str, source: str | None = None,
+           x_title: str | None = None, height: int = 440, source_width: int = 120,
+           after: dict | None = None) -> go.Figure:
+    """The figure, built once from plain dicts (plotly's property-by-property updates cost ~10x more).
+
+    Common layout over the builder's `layout`: title (with unit and period), axes, legend under the title,
+    source line at the bottom; then the builder's `after` overrides (merged like update_layout)."""
     source_lines = textwrap.wrap(source, source_width) if source else []
     bottom = (60 if x_title else 40) + 16 * len(source_lines)
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "xref": "paper", "yref": "container",
-               "y": 1 - 14 / (height + 16 * len(source_lines)), "yanchor": "top", "font": {"size": 17}},
-        height=height + 16 * len(source_lines),
-        margin={"l": 60, "r": 20, "t": 110, "b": bottom},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
-        hoverlabel={"align": "left"},
-        template=PLAIN,
-        font={"size": 13},
-    )
-    # The first panel's y axis: anchored to x in subplots, no anchor at all in a plain Figure.
-    fig.update_yaxes(title_text=y_title, rangemode="tozero", selector=lambda axis: axis.anchor in (None, "x"))
+    layout = _merge(layout, {
+        "title": {"text": title, "x": 0, "xanchor": "left", "xref": "paper", "yref": "container",
+                  "y": 1 - 14 / (height + 16 * len(source_lines)), "yanchor": "top", "font": {"size": 17}},
+        "height": height + 16 * len(source_lines),
+        "margin": {"l": 60, "r": 20, "t": 110, "b": bottom},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
+        "hoverlabel": {"align": "left"},
+        "template": PLAIN,
+        "font": {"size": 13},
+        # The first panel's value axis.
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+    })
     if x_title:
-        fig.update_xaxes(title_text=x_title)
+        for name in [k for k in layout if _X_AXIS.fullmatch(k)] or ["xaxis"]:
+            _merge(layout, {name: {"title": {"text": x_title}}})
     if source_lines:
-        fig.add_annotation(
-            text="<br>".join(_escape(line) for line in source_lines), xref="paper", yref="paper", x=0, y=0,
-            yshift=-(52 if x_title else 30), xanchor="left", yanchor="top", showarrow=False, align="left",
-            font={"size": 11, "color": "#555"},
-        )
-    return fig
+        layout.setdefault("annotations", []).append({
+            "text": "<br>".join(_escape(line) for line in source_lines), "xref": "paper", "yref": "paper",
+            "x": 0, "y": 0, "yshift": -(52 if x_title else 30), "xanchor": "left", "yanchor": "top",
+            "showarrow": False, "align": "left", "font": {"size": 11, "color": "#555"},
+        })
+    if after:
+        _merge(layout, after)
+    return go.Figure({"data": traces, "layout": layout})
+
+
+_X_AXIS = re.compile(r"xaxis[0-9]*")
 
 
 def turnover_figure(wide: pd.DataFrame, part_year: pd.DataFrame, period: str, source: str | None = None):
     """Annual turnover split by direction (stacked bars) with the total as a line; part-year figures
     drawn as hollow markers, labelled with their period, never as annual bars; derived values hatched."""
-    fig = go.Figure()
+    traces = []
     derived = wide["derived"].fillna("")
     for flow in ("kz_to_az", "az_to_kz"):
         is_derived = derived.str.contains(flow)
-        fig.add_bar(
-            x=wide["year"], y=wide[flow], name=FLOW_NAMES[flow], marker_color=FLOW_COLOURS[flow],
-            marker_pattern_shape=["/" if d else "" for d in is_derived],
-            customdata=["derived (see table note)" if d else "reported" for d in is_derived],
-            hovertemplate="%{x}: %{y:,.1f} million USD<br>%{customdata}<extra>" + FLOW_NAMES[flow] + "</extra>",
-        )
+        traces.append({
+            "type": "bar", "x": wide["year"], "y": wide[flow], "name": FLOW_NAMES[flow],
+            "marker": {"color": FLOW_COLOURS[flow], "pattern": {"shape": ["/" if d else "" for d in is_derived]}},
+            "customdata": ["derived (see table note)" if d else "reported" for d in is_derived],
+            "hovertemplate": "%{x}: %{y:,.1f} million USD<br>%{customdata}<extra>" + FLOW_NAMES[flow] + "</extra>",
+        })
     has_total = wide["total"].notna()
     total_derived = derived.str.contains("total")
-    fig.add_scatter(
-        x=wide.loc[has_total, "year"], y=wide.loc[has_total, "total"], name="Total turnover (full year)",
-        mode="lines+markers", line={"color": FLOW_COLOURS["total"], "width": 2},
-        marker={"size": 8, "symbol": ["circle-open" if d else "circle" for d in total_derived[has_total]]},
-        customdata=["derived (see table note)" if d else "reported" for d in total_derived[has_total]],
-        hovertemplate="%{x}: %{y:,.1f} million USD<br>%{customdata}<extra>Total, full year</extra>",
-    )
+    traces.append({
+        "type": "scatter", "x": wide.loc[has_total, "year"], "y": wide.loc[has_total, "total"],
+        "name": "Total turnover (full year)", "mode": "lines+markers",
+        "line": {"color": FLOW_COLOURS["total"], "width": 2},
+        "marker": {"size": 8, "symbol": ["circle-open" if d else "circle" for d in total_derived[has_total]]},
+        "customdata": ["derived (see table note)" if d else "reported" for d in total_derived[has_total]],
+        "hovertemplate": "%{x}: %{y:,.1f} million USD<br>%{customdata}<extra>Total, full year</extra>",
+    })
     totals = part_year[part_year["flow"] == "total"] if not part_year.empty else part_year
     if not totals.empty:
         labels = [f"{p} {y}" for p, y in zip(totals["period"], totals["year"])]
-        fig.add_scatter(
-            x=totals["year"], y=totals["value_usd_m"], mode="markers+text", name="Part-year total (not a full year)",
-            marker={"symbol": "diamond-open", "size": 13, "color": OKABE_ITO["vermillion"], "line": {"width": 2}},
-            text=labels, textposition="top center", textfont={"color": OKABE_ITO["vermillion"]},
-            customdata=[["derived" if d else "reported"] for d in totals["is_derived"]],
-            hovertemplate="%{text}: %{y:,.1f} million USD (part of the year only)<br>%{customdata[0]}<extra></extra>",
-        )
-    fig.update_layout(barmode="stack", bargap=0.25)
-    fig.update_xaxes(dtick=1, tickformat="d")
-    return finish(fig, f"Azerbaijan–Kazakhstan trade turnover by direction, {period} (million USD)",
+        traces.append({
+            "type": "scatter", "x": totals["year"], "y": totals["value_usd_m"], "mode": "markers+text",
+            "name": "Part-year total (not a full year)",
+            "marker": {"symbol": "diamond-open", "size": 13, "color": OKABE_ITO["vermillion"], "line": {"width": 2}},
+            "text": labels, "textposition": "top center", "textfont": {"color": OKABE_ITO["vermillion"]},
+            "customdata": [["derived" if d else "reported"] for d in totals["is_derived"]],
+            "hovertemplate": "%{text}: %{y:,.1f} million USD (part of the year only)<br>%{customdata[0]}"
+                             "<extra></extra>",
+        })
+    return finish(traces, {"barmode": "stack", "bargap": 0.25, "xaxis": {"dtick": 1, "tickformat": "d"}},
+                  f"Azerbaijan–Kazakhstan trade turnover by direction, {period} (million USD)",
                   "million USD (current)", source, x_title="Year", height=480)
 
 
 def _signed_bars(rows: pd.DataFrame, column: str, colours: tuple[str, str], hover: str, title: str,
                  y_title: str, source: str | None) -> go.Figure:
     """Bars per year coloured by sign (positive, negative), axis free to go below zero."""
-    fig = go.Figure(go.Bar(
-        x=rows["year"], y=rows[column], marker_color=[colours[0] if v >= 0 else colours[1] for v in rows[column]],
-        hovertemplate=hover,
-    ))
-    fig.update_xaxes(dtick=1, tickformat="d")
-    fig = finish(fig, title, y_title, source, x_title="Year", height=380, source_width=75)
-    fig.update_yaxes(rangemode="normal")
-    return fig
+    bars = {"type": "bar", "x": rows["year"], "y": rows[column],
+            "marker": {"color": [colours[0] if v >= 0 else colours[1] for v in rows[column]]},
+            "hovertemplate": hover}
+    return finish([bars], {"xaxis": {"dtick": 1, "tickformat": "d"}}, title, y_title, source, x_title="Year",
+                  height=380, source_width=75, after={"yaxis": {"rangemode": "normal"}})
 
 
 def balance_figure(wide: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
@@ -147,30 +191,30 @@ def products_figure(products: pd.DataFrame, flow: str, source: str | None = None
     """Top products in one direction of trade, largest at the top (million USD)."""
     rows = products.sort_values("rank", ascending=False)
     label = f"{rows['period'].iloc[0]} {int(rows['year'].iloc[0])}" if not rows.empty else ""
-    fig = go.Figure(go.Bar(
-        x=rows["value_usd"] / 1e6, y=["<br>".join(textwrap.wrap(_escape(p), 28)) for p in rows["product"]],
-        orientation="h",
-        marker_color=FLOW_COLOURS[flow], text=[f"{v / 1e6:,.2f}" for v in rows["value_usd"]], textposition="outside",
-        hovertemplate="%{y}: %{x:,.3f} million USD<extra></extra>", cliponaxis=False,
-    ))
-    fig = finish(fig, f"Top products, {FLOW_NAMES[flow]},<br>{label.replace('annual ', '')} (million USD)",
-                 "", source, x_title="million USD", height=160 + 34 * max(len(rows), 3), source_width=55)
-    fig.update_yaxes(automargin=True)
-    fig.update_xaxes(range=[0, float(rows["value_usd"].max()) / 1e6 * 1.2] if not rows.empty else None)
-    fig.update_layout(title_xref="container", title_x=0.02)
-    return fig
+    bars = {
+        "type": "bar", "x": rows["value_usd"] / 1e6,
+        "y": ["<br>".join(textwrap.wrap(_escape(p), 28)) for p in rows["product"]], "orientation": "h",
+        "marker": {"color": FLOW_COLOURS[flow]}, "text": [f"{v / 1e6:,.2f}" for v in rows["value_usd"]],
+        "textposition": "outside", "hovertemplate": "%{y}: %{x:,.3f} million USD<extra></extra>", "cliponaxis": False,
+    }
+    after = {"yaxis": {"automargin": True}, "title": {"xref": "container", "x": 0.02},
+             "xaxis": {"range": [0, float(rows["value_usd"].max()) / 1e6 * 1.2] if not rows.empty else None}}
+    return finish([bars], {}, f"Top products, {FLOW_NAMES[flow]},<br>{label.replace('annual ', '')} (million USD)",
+                  "", source, x_title="million USD", height=160 + 34 * max(len(rows), 3), source_width=55,
+                  after=after)
 
 
 def combined_timeline(wide: pd.DataFrame, marks: pd.DataFrame, period: str, source: str | None = None):
     """Trade and diplomacy together: annual turnover (top) over a strip of visits and agreements (bottom)."""
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.55, 0.45], vertical_spacing=0.06)
+    layout = stacked_axes(2, 0.06, row_heights=(0.55, 0.45))
     has_total = wide.dropna(subset=["total"])
     mid_year = pd.to_datetime(has_total["year"].astype(int).astype(str) + "-07-01")
-    fig.add_trace(go.Scatter(
-        x=mid_year, y=has_total["total"], mode="lines+markers", name="Annual turnover (million USD)",
-        line={"color": OKABE_ITO["black"], "width": 2}, marker={"size": 7},
-        customdata=has_total["year"], hovertemplate="%{customdata}: %{y:,.1f} million USD<extra>Turnover</extra>",
-    ), row=1, col=1)
+    traces = [{
+        "type": "scatter", "x": mid_year, "y": has_total["total"], "mode": "lines+markers",
+        "name": "Annual turnover (million USD)", "line": {"color": OKABE_ITO["black"], "width": 2},
+        "marker": {"size": 7}, "customdata": has_total["year"],
+        "hovertemplate": "%{customdata}: %{y:,.1f} million USD<extra>Turnover</extra>", **axis_refs(1),
+    }]
     for lane, (colour, symbol) in LANE_STYLE.items():
         rows = marks[marks["lane"] == lane]
         if rows.empty:
@@ -180,25 +224,22 @@ def combined_timeline(wide: pd.DataFrame, marks: pd.DataFrame, period: str, sour
             f"<i>Source: {_escape(c)}</i>"
             for d, lab, det, c in zip(rows["date"], rows["label"], rows["detail"], rows["cite"])
         ]
-        fig.add_trace(go.Scatter(
-            x=rows["date_start"], y=[lane] * len(rows), mode="markers", name=lane,
-            marker={"symbol": symbol, "size": 12, "color": colour, "line": {"width": 1, "color": "white"}},
-            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-        ), row=2, col=1)
-    fig.update_yaxes(title_text="million USD", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(LANE_STYLE)[::-1], row=2, col=1)
-    finish(fig, f"Trade and diplomacy together, {period}: turnover with visits and agreements", "", source,
-           x_title="Date", height=560)
-    fig.update_xaxes(title_text=None, row=1, col=1)
-    fig.update_yaxes(title_text="million USD", row=1, col=1)
-    return fig
+        traces.append({
+            "type": "scatter", "x": rows["date_start"], "y": [lane] * len(rows), "mode": "markers", "name": lane,
+            "marker": {"symbol": symbol, "size": 12, "color": colour, "line": {"width": 1, "color": "white"}},
+            "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>", **axis_refs(2),
+        })
+    _merge(layout, {"yaxis2": {"categoryorder": "array", "categoryarray": list(LANE_STYLE)[::-1]}})
+    return finish(traces, layout, f"Trade and diplomacy together, {period}: turnover with visits and agreements",
+                  "", source, x_title="Date", height=560,
+                  after={"xaxis": {"title": {"text": None}}, "yaxis": {"title": {"text": "million USD"}}})
 
 
 def visits_figure(visits: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
     """Visits on a time axis, one lane per direction, colour by visit type."""
     type_colours = {"official": OKABE_ITO["blue"], "working": OKABE_ITO["orange"], "summit": OKABE_ITO["purple"],
                     "other": OKABE_ITO["grey"]}
-    fig = go.Figure()
+    traces = []
     for visit_type, colour in type_colours.items():
         rows = visits[visits["visit_type"] == visit_type]
         if rows.empty:
@@ -210,27 +251,26 @@ def visits_figure(visits: pd.DataFrame, period: str, source: str | None = None) 
                                                  rows["direction"], rows["city"].fillna("—"), rows["occasion"],
                                                  rows["cite"])
         ]
-        fig.add_trace(go.Scatter(
-            x=rows["date_start"], y=rows["direction"], mode="markers", name=f"{visit_type} visit",
-            marker={"size": 12, "color": colour, "symbol": "circle", "line": {"width": 1, "color": "white"}},
-            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-        ))
-    fig = finish(fig, f"Visits and meetings by direction, {period}", "", source, x_title="Date",
-                 height=380)
-    fig.update_yaxes(rangemode="normal", automargin=True)
-    return fig
+        traces.append({
+            "type": "scatter", "x": rows["date_start"], "y": rows["direction"], "mode": "markers",
+            "name": f"{visit_type} visit",
+            "marker": {"size": 12, "color": colour, "symbol": "circle", "line": {"width": 1, "color": "white"}},
+            "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>",
+        })
+    return finish(traces, {}, f"Visits and meetings by direction, {period}", "", source, x_title="Date",
+                  height=380, after={"yaxis": {"rangemode": "normal", "automargin": True}})
 
 
 def agreements_figure(by_domain: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
     """Agreements signed per year, stacked by domain."""
-    fig = go.Figure()
+    traces = []
     for i, domain in enumerate(sorted(by_domain["domain"].unique())):
         rows = by_domain[by_domain["domain"] == domain]
-        fig.add_bar(x=rows["year"], y=rows["agreements"], name=domain, marker_color=SEQUENCE[i % len(SEQUENCE)],
-                    hovertemplate="%{x}: %{y} document(s)<extra>" + _escape(domain) + "</extra>")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(dtick=2, tickformat="d")
-    return finish(fig, f"Agreements and documents signed per year by domain, {period} (count)",
+        traces.append({"type": "bar", "x": rows["year"], "y": rows["agreements"], "name": domain,
+                       "marker": {"color": SEQUENCE[i % len(SEQUENCE)]},
+                       "hovertemplate": "%{x}: %{y} document(s)<extra>" + _escape(domain) + "</extra>"})
+    return finish(traces, {"barmode": "stack", "xaxis": {"dtick": 2, "tickformat": "d"}},
+                  f"Agreements and documents signed per year by domain, {period} (count)",
                   "documents signed", source, x_title="Year", height=380)
 
 
@@ -240,7 +280,7 @@ MEASURE_STYLE = {"census": ("circle", OKABE_ITO["blue"]), "official": ("square",
 
 def diaspora_figure(diaspora: pd.DataFrame, period: str, source: str | None = None) -> go.Figure:
     """Population counts by kind of measure; a range from a source is drawn as an error bar."""
-    fig = go.Figure()
+    traces = []
     for measure, (symbol, colour) in MEASURE_STYLE.items():
         rows = diaspora[diaspora["measure"] == measure].sort_values("year")
         if rows.empty:
@@ -252,14 +292,14 @@ def diaspora_figure(diaspora: pd.DataFrame, period: str, source: str | None = No
             f"<i>Source: {_escape(c)}</i>" + (f"<br>{_wrap(str(n), 70)}" if isinstance(n, str) else "")
             for y, p, h, c, n in zip(rows["year"], rows["population"], high, rows["cite"], rows["note"])
         ]
-        fig.add_trace(go.Scatter(
-            x=rows["year"], y=rows["population"], name=measure, mode="lines+markers" if measure == "census"
-            else "markers", line={"color": colour, "dash": "solid"}, marker={"symbol": symbol, "size": 11,
-                                                                             "color": colour},
-            error_y={"type": "data", "array": spread, "arrayminus": [0] * len(rows), "visible": bool(spread.any()),
-                     "color": colour},
-            hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-        ))
-    fig.update_xaxes(tickformat="d")
-    return finish(fig, f"Azerbaijanis in Kazakhstan by source and measure, {period} (people)", "people",
-                  source, x_title="Year")
+        traces.append({
+            "type": "scatter", "x": rows["year"], "y": rows["population"], "name": measure,
+            "mode": "lines+markers" if measure == "census" else "markers",
+            "line": {"color": colour, "dash": "solid"}, "marker": {"symbol": symbol, "size": 11, "color": colour},
+            "error_y": {"type": "data", "array": spread, "arrayminus": [0] * len(rows),
+                        "visible": bool(spread.any()), "color": colour},
+            "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>",
+        })
+    return finish(traces, {"xaxis": {"tickformat": "d"}},
+                  f"Azerbaijanis in Kazakhstan by source and measure, {period} (people)", "people", source,
+                  x_title="Year")

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from components.charts import OKABE_ITO, _escape, _wrap, finish
+from components.charts import OKABE_ITO, _escape, _merge, _wrap, axis_refs, finish, stacked_axes
 
 STATUS_STYLE = {  # how each status is drawn: actual solid and filled; the rest hollow and dashed
     "actual": {"symbol": "circle", "dash": "solid", "label": "actual"},
@@ -56,8 +55,8 @@ def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: st
     """One corridor: one panel per unit (never two units on one axis); within a panel one trace per
     metric/status/period. Actual values solid and filled; planned, expected and target hollow and dashed."""
     units = list(dict.fromkeys(rows.sort_values("unit")["unit"]))
-    fig = make_subplots(rows=len(units), cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[f"in {u}" for u in units])
+    layout = stacked_axes(len(units), 0.08, titles=tuple(f"in {u}" for u in units))
+    traces = []
     for i, unit in enumerate(units, start=1):
         in_unit = rows[rows["unit"] == unit]
         for (metric, status, part), trace_rows in in_unit.groupby(["metric", "status", "period"], sort=True):
@@ -69,21 +68,24 @@ def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: st
                 + (f"<br>{_wrap(n, 70)}" if isinstance(n, str) and n else "")
                 for y, v, c, n in zip(trace_rows["year"], trace_rows["value"], trace_rows["cite"], trace_rows["note"])
             ]
-            fig.add_trace(go.Scatter(
-                x=trace_rows["year"], y=trace_rows["value"], name=f"{label} [{unit}]",
-                mode="lines+markers" if len(trace_rows) > 1 else "markers",
-                line={"dash": style["dash"], "color": METRIC_COLOURS.get(metric, OKABE_ITO["grey"]), "width": 2},
-                marker={"symbol": style["symbol"] if part == "annual" else "x-open", "size": 12,
-                        "color": METRIC_COLOURS.get(metric, OKABE_ITO["grey"]), "line": {"width": 2}},
-                hovertext=hover, hovertemplate="%{hovertext}<extra></extra>", legendgroup=unit,
-            ), row=i, col=1)
-        fig.update_yaxes(title_text=unit, rangemode="tozero", row=i, col=1)
-    fig.update_xaxes(tickformat="d", dtick=1 if rows["year"].nunique() < 15 else 2, showticklabels=True)
-    finish(fig, f"{_escape(title_name)}<br><sup>volumes against capacity and targets, {period}</sup>", "", source,
-           x_title="Year", height=260 + 240 * len(units))
-    for i, unit in enumerate(units, start=1):
-        fig.update_yaxes(title_text=unit, row=i, col=1)
-    return fig
+            colour = METRIC_COLOURS.get(metric, OKABE_ITO["grey"])
+            traces.append({
+                "type": "scatter", "x": trace_rows["year"], "y": trace_rows["value"], "name": f"{label} [{unit}]",
+                "mode": "lines+markers" if len(trace_rows) > 1 else "markers",
+                "line": {"dash": style["dash"], "color": colour, "width": 2},
+                "marker": {"symbol": style["symbol"] if part == "annual" else "x-open", "size": 12, "color": colour,
+                           "line": {"width": 2}},
+                "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>", "legendgroup": unit,
+                **axis_refs(i),
+            })
+    x_axes = [k for k in layout if k.startswith("xaxis")]
+    y_axes = {("yaxis" if i == 1 else f"yaxis{i}"): unit for i, unit in enumerate(units, start=1)}
+    ticks = {"tickformat": "d", "dtick": 1 if rows["year"].nunique() < 15 else 2, "showticklabels": True}
+    _merge(layout, {**{k: ticks.copy() for k in x_axes}, **{k: {"rangemode": "tozero"} for k in y_axes}})
+    return finish(traces, layout,
+                  f"{_escape(title_name)}<br><sup>volumes against capacity and targets, {period}</sup>", "", source,
+                  x_title="Year", height=260 + 240 * len(units),
+                  after={k: {"title": {"text": unit}} for k, unit in y_axes.items()})
 
 
 def utilisation(volumes: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +159,7 @@ def milestones(events: pd.DataFrame | None, agreements: pd.DataFrame | None, rou
 
 def milestone_figure(marks: pd.DataFrame, title_name: str, period: str, source: str | None = None) -> go.Figure:
     """Milestones and agreements of a route on a time line (marks need date_start and cite)."""
-    fig = go.Figure()
+    traces = []
     for kind, colour, symbol in (("milestone", OKABE_ITO["blue"], "circle"),
                                  ("agreement", OKABE_ITO["green"], "square")):
         rows = marks[marks["kind"] == kind]
@@ -165,13 +167,11 @@ def milestone_figure(marks: pd.DataFrame, title_name: str, period: str, source: 
             continue
         hover = [f"<b>{_escape(d)}</b><br>{_wrap(str(w), 70)}<br><i>Source: {_escape(c)}</i>"
                  for d, w, c in zip(rows["date"], rows["what"], rows["cite"])]
-        fig.add_trace(go.Scatter(x=rows["date_start"], y=[kind] * len(rows), mode="markers", name=kind,
-                                 marker={"size": 13, "color": colour, "symbol": symbol},
-                                 hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
-    fig = finish(fig, f"{_escape(title_name)}<br><sup>milestones and agreements, {period}</sup>", "", source,
-                 x_title="Date", height=300)
-    fig.update_yaxes(rangemode="normal")
-    return fig
+        traces.append({"type": "scatter", "x": rows["date_start"], "y": [kind] * len(rows), "mode": "markers",
+                       "name": kind, "marker": {"size": 13, "color": colour, "symbol": symbol},
+                       "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>"})
+    return finish(traces, {}, f"{_escape(title_name)}<br><sup>milestones and agreements, {period}</sup>", "",
+                  source, x_title="Date", height=300, after={"yaxis": {"rangemode": "normal"}})
 
 
 def disagreements_side_by_side(indicators: pd.DataFrame) -> pd.DataFrame:
