@@ -30,16 +30,32 @@ def _is_text(series: pd.Series) -> bool:
     )
 
 
+def _formula_cells(series: pd.Series) -> pd.Series:
+    """True where a cell is text starting with a formula character (vectorised on string columns)."""
+    try:
+        return series.str.startswith(FORMULA_STARTS, na=False).astype(bool)
+    except (AttributeError, TypeError):  # not all text: check cell by cell
+        return series.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS)).astype(bool)
+
+
 def to_safe_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV of `df` (no index) with every text cell and header defused."""
-    safe = df.copy()
-    for column in safe.columns:
-        if _is_text(safe[column]):
-            safe[column] = safe[column].map(defuse, na_action="ignore")
-    safe.columns = [defuse(str(c)) for c in safe.columns]
+    defused = {}
+    for position, column in enumerate(df.columns):
+        series = df.iloc[:, position]
+        if _is_text(series):
+            risky = _formula_cells(series)
+            if risky.any():
+                defused[position] = series.where(~risky, "'" + series[risky].astype(str)).astype(object)
+    safe = df
+    if defused:
+        safe = df.copy()
+        for position, values in defused.items():
+            safe.isetitem(position, values)
     # CRLF (RFC 4180): the writer quotes cells holding any line-terminator character, so a bare CR inside a
     # cell cannot start a new spreadsheet row that begins with a formula.
-    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return safe.to_csv(index=False, lineterminator="\r\n", header=[defuse(str(c)) for c in df.columns]
+                       ).encode("utf-8")
 
 
 def download_name(table: str, start: int, end: int) -> str:
