@@ -191,16 +191,18 @@ def products_figure(products: pd.DataFrame, flow: str, source: str | None = None
     """Top products in one direction of trade, largest at the top (million USD)."""
     rows = products.sort_values("rank", ascending=False)
     label = f"{rows['period'].iloc[0]} {int(rows['year'].iloc[0])}" if not rows.empty else ""
+    labels = ["<br>".join(textwrap.wrap(_escape(p), 28)) for p in rows["product"]]
+    # Bars get equal slots, each tall enough for the longest label's lines (13 px font): no overlaps.
+    slots = len(labels) * max([34] + [17 * (label.count("<br>") + 1) + 8 for label in labels])
     bars = {
-        "type": "bar", "x": rows["value_usd"] / 1e6,
-        "y": ["<br>".join(textwrap.wrap(_escape(p), 28)) for p in rows["product"]], "orientation": "h",
+        "type": "bar", "x": rows["value_usd"] / 1e6, "y": labels, "orientation": "h",
         "marker": {"color": FLOW_COLOURS[flow]}, "text": [f"{v / 1e6:,.2f}" for v in rows["value_usd"]],
         "textposition": "outside", "hovertemplate": "%{y}: %{x:,.3f} million USD<extra></extra>", "cliponaxis": False,
     }
     after = {"yaxis": {"automargin": True}, "title": {"xref": "container", "x": 0.02},
              "xaxis": {"range": [0, float(rows["value_usd"].max()) / 1e6 * 1.2] if not rows.empty else None}}
     return finish([bars], {}, f"Top products, {FLOW_NAMES[flow]},<br>{label.replace('annual ', '')} (million USD)",
-                  "", source, x_title="million USD", height=160 + 34 * max(len(rows), 3), source_width=55,
+                  "", source, x_title="million USD", height=180 + max(slots, 34 * 3), source_width=55,
                   after=after)
 
 

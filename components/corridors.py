@@ -32,7 +32,7 @@ def normalise_units(volumes: pd.DataFrame) -> pd.DataFrame:
         rows = out["unit"] == unit
         if unit == common or not rows.any():
             continue
-        given = out.loc[rows, "value"].map(lambda v: f"{v:,.10g} {unit}")
+        given = out.loc[rows, "value"].map(lambda v, given_unit=unit: f"{v:,.10g} {given_unit}")
         out.loc[rows, "note"] = ("Source gives " + given + "; shown in " + common + ". "
                                  + out.loc[rows, "note"].fillna("")).str.strip()
         out.loc[rows, "value"] = out.loc[rows, "value"] * factor
@@ -82,10 +82,17 @@ def corridor_figure(rows: pd.DataFrame, title_name: str, period: str, source: st
     y_axes = {("yaxis" if i == 1 else f"yaxis{i}"): unit for i, unit in enumerate(units, start=1)}
     ticks = {"tickformat": "d", "dtick": 1 if rows["year"].nunique() < 15 else 2, "showticklabels": True}
     _merge(layout, {**{k: ticks.copy() for k in x_axes}, **{k: {"rangemode": "tozero"} for k in y_axes}})
+    height = 260 + 240 * len(units)
+    bottom_axis = "xaxis" if len(units) == 1 else f"xaxis{len(units)}"
+    # Above the panels: the title, then the legend (up to 3 rows), then the first panel's unit title.
+    legend_rows = -(-len(traces) // 3)
+    top = 90 + 20 * legend_rows
+    after = {**{k: {"title": {"text": unit}} for k, unit in y_axes.items()},
+             **{k: {"title": {"text": None}} for k in x_axes if k != bottom_axis},  # "Year" once, at the bottom
+             "margin": {"t": top}, "legend": {"y": 1 + 28 / (height - top - 100)}}
     return finish(traces, layout,
                   f"{_escape(title_name)}<br><sup>volumes against capacity and targets, {period}</sup>", "", source,
-                  x_title="Year", height=260 + 240 * len(units),
-                  after={k: {"title": {"text": unit}} for k, unit in y_axes.items()})
+                  x_title="Year", height=height, after=after)
 
 
 def utilisation(volumes: pd.DataFrame) -> pd.DataFrame:

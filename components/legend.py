@@ -6,6 +6,7 @@ from xml.sax.saxutils import escape
 
 from components import maps
 
+
 @functools.cache  # the legend is drawn from constants: one string per process
 def legend_svg() -> str:
     """Mode colours on the first line, status line styles on the second (labels escaped)."""

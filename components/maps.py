@@ -11,8 +11,8 @@ text is never parsed as HTML, whatever the Streamlit version (see ``TOOLTIP``).
 from __future__ import annotations
 
 import json
-import weakref
 import math
+import weakref
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path

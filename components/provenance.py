@@ -30,7 +30,7 @@ def short_citation(row: pd.Series) -> str:
     who = None
     if isinstance(authors, str) and authors.strip():
         names = [a.strip() for a in authors.split(";") if a.strip()]
-        surname = lambda full: full.split()[-1] if row.get("kind") == "article" else full  # noqa: E731
+        surname = lambda full: full.split()[-1] if row.get("kind") == "article" else full
         who = surname(names[0]) + (" et al." if len(names) > 2 else f" & {surname(names[1])}" if len(names) == 2 else "")
     if who is None:
         publisher = row.get("publisher")

@@ -87,21 +87,22 @@ def load(name: str) -> pd.DataFrame | DataError:
     return _load_cached(name, str(data_dir()), _version_key(name))
 
 
-def table(name: str) -> pd.DataFrame | None:
-    """A validated table for this page, or None after showing the data error on the page."""
+def table(name: str, where=None) -> pd.DataFrame | None:
+    """A validated table for this page, or None after showing the data error on the page (or in `where`,
+    e.g. the tab that needed the table)."""
     result = load(name)
     if isinstance(result, DataError):
-        show_data_error(result)
+        show_data_error(result, where)
         return None
     return result
 
 
-def show_data_error(error: DataError) -> None:
+def show_data_error(error: DataError, where=None) -> None:
     lines = [f"**The data file `{error.table}.csv` has problems, so this part of the page cannot be shown.**"]
     lines += [f"- {plain(problem)}" for problem in error.problems[:12]]
     if len(error.problems) > 12:
         lines.append(f"- … and {len(error.problems) - 12} more (run `python -m components.validate`).")
-    st.error("\n".join(lines), icon="⚠️")
+    (where or st).error("\n".join(lines), icon="⚠️")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -340,6 +341,14 @@ def cite(df: pd.DataFrame) -> pd.DataFrame:
 def page_title(title: str, years: filters.YearRange, intro: str) -> None:
     st.title(title)
     st.caption(f"{plain(intro)} Showing **{years.label()}**.")
+
+
+def view_tabs(page: str, labels: list[str]):
+    """Tabs whose choice is kept in the URL (?<page>_view=<label>, so a copied link reopens the same view).
+
+    Only the open tab's content should run (check `tab.open`): hidden tabs cost neither server time nor
+    drawing. An unknown label in the URL is dropped by Streamlit and the first tab opens."""
+    return st.tabs(labels, key=f"{page}_view", bind="query-params")
 
 
 def table_view(df: pd.DataFrame, **kwargs) -> None:

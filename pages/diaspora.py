@@ -24,8 +24,9 @@ if diaspora is not None:
         if not disputed.empty:
             st.markdown("**Years with more than one figure** — the spread between sources")
             ui.table_view(disputed)
-        ui.table_view(shown[["group", "year", "population", "population_high", "measure", "source_id", "note"]],
-                      column_config={"year": st.column_config.NumberColumn("year", format="%d")})
+        with st.expander(f"Table: the {len(shown)} population figures, with sources"):
+            ui.table_view(shown[["group", "year", "population", "population_high", "measure", "source_id", "note"]],
+                          column_config={"year": st.column_config.NumberColumn("year", format="%d")})
         ui.download_csv(shown.drop(columns=[c for c in ("cite",) if c in shown]), "diaspora", years)
         ui.source_footer(shown)
 

@@ -33,7 +33,7 @@ overview = [
     for name, t in tables.items()
 ]
 ui.table_view(overview)
-for name, result in tables.items():
+for result in tables.values():
     if isinstance(result, DataError):
         ui.show_data_error(result)
 choice = st.selectbox("Explain the columns of", list(tables), key="sources.table",

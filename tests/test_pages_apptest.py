@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import json
 import re
 import sys
 from pathlib import Path
@@ -194,3 +195,59 @@ def test_app_runs_the_overview_with_the_year_slider():
     assert len(sliders) == 1 and sliders[0].value == (2005, 2013)
     assert any(m.label.startswith("Trade turnover") for m in at.metric)
     assert at.title and "Azerbaijan" in at.title[0].value
+
+
+# --- views in tabs (kept in the URL; only the open tab runs) -----------------------------------------
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize(("page", "view", "expected"), [
+    ("trade", None, ["Azerbaijan–Kazakhstan trade turnover by direction"]),
+    ("trade", "Balance and change", ["Azerbaijan's trade balance with Kazakhstan", "Year-on-year change"]),
+    ("trade", "Top products", ["Top products, Kazakhstan → Azerbaijan", "Top products, Azerbaijan → Kazakhstan"]),
+    ("visits", None, ["Visits and meetings by direction"]),
+    ("visits", "Agreements and documents", ["Agreements and documents signed per year"]),
+    ("corridors", None, ["Trans-Caspian International Transport Route"] * 2),  # volumes, milestones: first route
+    ("corridors", "All corridors at a glance", []),
+    ("corridors", "Energy context", []),
+])
+def test_only_the_open_tab_is_drawn(page, view, expected):
+    at = run_page(page, **({f"{page}_view": view} if view else {}))
+    no_exception(at)
+    labels = [tab.label for tab in at.tabs]
+    assert view is None or view in labels, labels
+    titles = chart_titles(at)
+    assert len(titles) == len(expected), titles
+    for title, start in zip(titles, expected):
+        assert title.startswith(start), (title, start)
+
+
+def test_corridor_tabs_hold_their_tables():
+    glance = run_page("corridors", corridors_view="All corridors at a glance")
+    assert {"latest_actual", "max_capacity_or_target"} <= set(glance.dataframe[0].value.columns)
+    assert "utilisation_pct" in glance.dataframe[1].value.columns
+    energy = run_page("corridors", corridors_view="Energy context")
+    assert set(energy.dataframe[0].value["topic"]) <= {"energy", "transport"}
+    assert not energy.get("plotly_chart")
+
+
+def test_unknown_tab_in_the_url_opens_the_first_tab():
+    at = run_page("trade", trade_view="<script>alert(1)</script>")
+    no_exception(at)
+    assert [t[:20] for t in chart_titles(at)] == ["Azerbaijan–Kazakhsta"]
+    assert "trade_view" not in at.query_params
+
+
+def test_broken_table_is_reported_in_its_tab_only(data_copy: Path, monkeypatch, fresh_ui):
+    break_first_date(data_copy / "agreements.csv")
+    monkeypatch.setenv("AZKZ_DATA_DIR", str(data_copy))
+    visits = run_page("visits")
+    no_exception(visits)
+    assert not visits.error, [e.value for e in visits.error]
+    assert chart_titles(visits), "the visits tab does not need agreements.csv"
+    agreements = run_page("visits", visits_view="Agreements and documents")
+    no_exception(agreements)
+    assert any("agreements.csv" in unescape(e.value) for e in agreements.error)

@@ -168,3 +168,29 @@ def test_sources_download_all_zip(page, app_url):
         assert {"trade_turnover.csv", "datapackage.json"} <= names, names
         turnover = list(csv.DictReader(io.StringIO(archive.read("trade_turnover.csv").decode("utf-8"))))
     assert len(turnover) == len(real_years("trade_turnover"))
+
+
+@pytest.mark.parametrize(("path", "tab", "shows", "name"), [
+    ("/trade", "Top products", "Top products, Kazakhstan → Azerbaijan", "trade_products"),
+    ("/trade", "Balance and change", "Year-on-year change of total turnover", "trade_balance"),
+    ("/visits", "Agreements and documents", "Agreements and documents signed per year", "visits_agreements"),
+    ("/corridors", "All corridors at a glance", "Utilisation against capacity", "corridors_glance"),
+    ("/corridors", "Energy context", TABLE, "corridors_energy"),  # the grid draws its cells on a canvas
+])
+def test_a_tab_opens_on_click_and_from_its_link(page, app_url, path, tab, shows, name):
+    goto(page, f"{app_url}{path}?from=2000&to=2023")
+    page.get_by_role("tab", name=tab).click()
+    shown = page.locator(shows) if shows.startswith("[") else page.get_by_text(shows)
+    shown.first.wait_for(state="visible", timeout=60_000)
+    wait_ready(page)
+    assert_no_exception(page)
+    params = query(page)
+    assert params.get(f"{path.strip('/')}_view") == [tab], page.url
+    assert params.get("from") == ["2000"] and params.get("to") == ["2023"], page.url
+    page.wait_for_timeout(500)  # charts finish their first draw
+    screenshot(page, name)
+    link = page.url
+    page.goto("about:blank")
+    goto(page, link)  # the copied link reopens the same tab
+    shown.first.wait_for(state="visible", timeout=60_000)
+    assert page.get_by_role("tab", name=tab).get_attribute("aria-selected") == "true"
