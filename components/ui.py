@@ -280,14 +280,20 @@ def _fingerprint(df: pd.DataFrame) -> str:
     return hashlib.blake2b(pickle.dumps(df, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).hexdigest()
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _safe_csv_cached(fingerprint: str, _df: pd.DataFrame) -> bytes:
+    return export.to_safe_csv(_df)
+
+
 def download_csv(df: pd.DataFrame, table_name: str, years: filters.YearRange, label: str = "Download CSV",
                  key: str | None = None) -> None:
     """Download exactly these rows as a formula-safe CSV named <table>_<from>-<to>.csv (no rerun).
 
-    The CSV is written when the button is clicked, not on every rerun: the button holds these rows (a
-    callable that needs no session state, run by Streamlit on its own thread)."""
+    The CSV is written once per distinct set of rows shown (cached), not on every rerun. Not deferred
+    (a callable `data=`): Streamlit 1.67 keeps the file a deferred click makes referenced by no session, so
+    any other session's rerun can delete it before the browser fetches it (404s under load, bench/load.py)."""
     st.download_button(
-        label, data=functools.partial(export.to_safe_csv, df),
+        label, data=_safe_csv_cached(_fingerprint(df), df),
         file_name=export.download_name(table_name, years.start, years.end),
         mime="text/csv", on_click="ignore", key=key or f"dl.{table_name}", icon=":material/download:",
     )
