@@ -14,7 +14,9 @@ Goal: median rerun <= 50 ms on every page; data read and validated once per file
 rerun. The second part is checked by counting calls to components.loading.load_table (as bound in
 components.ui): per page, the cold run loads each table it needs once and the reruns load nothing; then, on
 a copy of data/ (AZKZ_DATA_DIR), touching one CSV (new mtime) re-validates exactly that table and the
-tables checked against it, once.
+tables checked against it, once. The on-disk store of validated tables (components/store.py) is turned off
+here (AZKZ_STORE_DIR=off): it serves a *restarted* process, and this benchmark measures one process's
+caching; tests/test_store.py and the cold runs of bench.page_speed cover the store.
 
 --profile: cProfile of the reruns of every page whose median is over the goal (bench/results/profiles/).
 """
@@ -286,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the pages over the goal")
     parser.add_argument("--out", type=Path, default=RESULTS / "rerun.json")
     args = parser.parse_args(argv)
+    os.environ["AZKZ_STORE_DIR"] = "off"  # see the module docstring
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.pop("AZKZ_DATA_DIR", None)

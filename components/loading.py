@@ -20,7 +20,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from pandera.errors import SchemaError, SchemaErrors
 
 from components import schema
 
@@ -363,6 +362,8 @@ def _schema_problems(typed: pd.DataFrame, raw: pd.DataFrame, name: str, skip: se
                      package: Path | str | None = None) -> list[Problem]:
     """Validate with the pandera schema (lazy) and turn each failure case into a Problem."""
     meta = schema.table_meta(name, package)
+    from pandera.errors import SchemaError, SchemaErrors  # pandera is imported on the first validation only
+
     sch = schema.pandera_schema(name, package)
     file = Path(meta["path"]).name
     try:

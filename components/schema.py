@@ -12,10 +12,12 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 PACKAGE_PATH = Path(__file__).resolve().parents[1] / "data" / "datapackage.json"
 
@@ -93,7 +95,16 @@ def source_ids_pattern() -> str:
     return rf"^(?:{one})(?:;(?:{one}))*$"
 
 
+def _pandera():
+    """pandera, imported when a schema is first built: a server whose tables come from the validated store
+    (components/store.py) never needs it, and it is the slowest import of the app (~0.3 s)."""
+    import pandera.pandas as pa
+
+    return pa
+
+
 def _column_checks(field: dict[str, Any]) -> list[pa.Check]:
+    pa = _pandera()
     c = field.get("constraints", {})
     checks = []
     if "enum" in c:
@@ -116,6 +127,7 @@ def _column_checks(field: dict[str, Any]) -> list[pa.Check]:
 
 def _precision_check(column: str) -> pa.Check:
     """Frame check: a partial date's length matches the row's date_precision."""
+    pa = _pandera()
 
     def ok(df: pd.DataFrame) -> pd.Series:
         if column not in df or PRECISION_COLUMN not in df:
@@ -130,6 +142,7 @@ def _precision_check(column: str) -> pa.Check:
 
 def _end_after_start_check(start: str, end: str) -> pa.Check:
     """Frame check: end >= start, comparing the first day of each partial date."""
+    pa = _pandera()
 
     def first_day(value: Any) -> dt.date | None:
         parsed = None if pd.isna(value) else parse_partial_date(value)
@@ -155,6 +168,7 @@ def pandera_schema(name: str, package_path: Path | str | None = None) -> pa.Data
 
 @cache
 def _pandera_schema(name: str, package_path: Path) -> pa.DataFrameSchema:
+    pa = _pandera()
     meta = table_meta(name, package_path)
     columns = {}
     for field in meta["fields"]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components import export, filters, maps, provenance, schema
+from components import export, filters, maps, provenance, schema, store
 from components.loading import DataError, load_table
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -61,7 +61,15 @@ def _load_cached(name: str, folder: str, key: str) -> pd.DataFrame | DataError:
     """Load and validate one table once per version of its file (and of the files it checks against).
 
     `key` (path, mtime, size of each file involved, as one string: Streamlit hashes a string much faster
-    than nested tuples, and this runs for every table on every rerun) makes an edited CSV re-read."""
+    than nested tuples, and this runs for every table on every rerun) makes an edited CSV re-read.
+
+    A table validated by an earlier server process from the very same bytes comes from the store
+    (components/store.py) without validating again."""
+    files = [Path(folder) / _table_file(n) for n in (name, *_dependencies(name))]
+    store_key = store.table_key(name, files, schema.PACKAGE_PATH)
+    stored = store.read(name, store_key)
+    if stored is not None:
+        return stored
     deps = {dep: _load_cached(dep, folder, _version_key(dep)) for dep in _dependencies(name)}
     source_ids = route_ids = None
     if isinstance(deps.get("sources"), pd.DataFrame):
@@ -69,9 +77,11 @@ def _load_cached(name: str, folder: str, key: str) -> pd.DataFrame | DataError:
     if isinstance(deps.get("routes"), pd.DataFrame):
         route_ids = frozenset(deps["routes"]["route_id"])
     try:
-        return load_table(name, folder, source_ids=source_ids, route_ids=route_ids)
+        table = load_table(name, folder, source_ids=source_ids, route_ids=route_ids)
     except DataError as error:
         return error
+    store.write(name, store_key, table)
+    return table
 
 
 def _versions(name: str) -> tuple:
@@ -196,6 +206,20 @@ def source_counts() -> pd.DataFrame:
     return _source_counts_cached(data_version())
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tables_overview_cached(version: str) -> pd.DataFrame:
+    return pd.DataFrame([
+        provenance.table_overview(name, None if isinstance(t, DataError) else t,
+                                  str(t) if isinstance(t, DataError) else None, schema.table_meta(name))
+        for name, t in all_tables().items()
+    ])
+
+
+def tables_overview() -> pd.DataFrame:
+    """One row per table (rows, years, columns, problems), computed once per data version."""
+    return _tables_overview_cached(data_version())
+
+
 def all_tables() -> dict[str, pd.DataFrame | DataError]:
     return {name: load(name) for name in schema.table_names()}
 
@@ -318,14 +342,25 @@ def chart(build, *args, key: str) -> None:
     st.plotly_chart(figure, key=key)
 
 
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _source_line_cached(version: str, ids: tuple[str, ...], max_primary: int | None) -> str:
+    return provenance.source_line(sources_frame(), pd.DataFrame({"source_id": list(ids)}), max_primary=max_primary)
+
+
+def _source_line(frames: tuple[pd.DataFrame, ...], max_primary: int | None = None) -> str:
+    """provenance.source_line of the frames, made once per sources.csv version and list of source ids."""
+    ids = tuple(provenance.source_ids_in(*frames))
+    return _source_line_cached(_version_key("sources"), ids, max_primary)
+
+
 def source_text(*frames: pd.DataFrame) -> str:
     """The source line printed inside figures (plain text): articles and up to 4 primary sources by name."""
-    return provenance.source_line(sources_frame(), *frames, max_primary=4)
+    return _source_line(frames, max_primary=4)
 
 
 def source_footer(*frames: pd.DataFrame) -> None:
     """A source line naming the sources of the rows shown."""
-    st.caption(plain(provenance.source_line(sources_frame(), *frames)))
+    st.caption(plain(_source_line(frames)))
 
 
 def sources_frame() -> pd.DataFrame | None:

@@ -27,19 +27,16 @@ if sources is not None:
     st.caption("URLs are given as the articles cite them; many are old and may no longer resolve.")
 
 st.subheader("Tables")
-overview = [
-    provenance.table_overview(name, None if isinstance(t, DataError) else t,
-                              str(t) if isinstance(t, DataError) else None, schema.table_meta(name))
-    for name, t in tables.items()
-]
-ui.table_view(overview)
+ui.table_view(ui.tables_overview())
 for result in tables.values():
     if isinstance(result, DataError):
         ui.show_data_error(result)
+titles = {r["name"]: r.get("title", r["name"]) for r in schema.package()["resources"]}
 choice = st.selectbox("Explain the columns of", list(tables), key="sources.table",
-                      format_func=lambda n: f"{n}.csv — {schema.table_meta(n).get('title', n)}")
-st.caption(ui.plain(schema.table_meta(choice).get("description", "")))
-ui.table_view(provenance.columns_explained(schema.table_meta(choice)))
+                      format_func=lambda n: f"{n}.csv — {titles.get(n, n)}")
+meta = schema.table_meta(choice)
+st.caption(ui.plain(meta.get("description", "")))
+ui.table_view(provenance.columns_explained(meta))
 
 st.subheader("Where the sources disagree")
 discrepancies = ui.table("discrepancies")
