@@ -174,6 +174,7 @@ def test_sources_download_all_zip(page, app_url):
     ("/trade", "Top products", "Top products, Kazakhstan → Azerbaijan", "trade_products"),
     ("/trade", "Balance and change", "Year-on-year change of total turnover", "trade_balance"),
     ("/visits", "Agreements and documents", "Agreements and documents signed per year", "visits_agreements"),
+    ("/corridors", "Milestones", "milestones and agreements", "corridors_milestones"),
     ("/corridors", "All corridors at a glance", "Utilisation against capacity", "corridors_glance"),
     ("/corridors", "Energy context", TABLE, "corridors_energy"),  # the grid draws its cells on a canvas
 ])
