@@ -384,6 +384,14 @@ def page_title(title: str, years: filters.YearRange, intro: str) -> None:
     st.caption(f"{plain(intro)} Showing **{years.label()}**.")
 
 
+def keep_state(*keys: str) -> None:
+    """Keep these widgets' values while they are not drawn (a closed tab's filters): Streamlit forgets the
+    value of a widget that a run does not draw unless the value is set from the script."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def view_tabs(page: str, labels: list[str]):
     """Tabs whose choice is kept in the URL (?<page>_view=<label>, so a copied link reopens the same view).
 

@@ -9,6 +9,7 @@ years = ui.selected_years()
 ui.page_title("Visits & agreements", years, "Leaders' visits between Baku and Astana, meetings elsewhere, "
               "and the documents signed.")
 
+ui.keep_state("visits.leader", "visits.type", "visits.search", "agreements.domain", "agreements.search")
 visits_tab, agreements_tab = ui.view_tabs("visits", ["Visits and meetings", "Agreements and documents"])
 
 visits = ui.table("visits", where=visits_tab) if visits_tab.open else None

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT, goto, screenshot, wait_ready
 
@@ -195,3 +196,22 @@ def test_a_tab_opens_on_click_and_from_its_link(page, app_url, path, tab, shows,
     goto(page, link)  # the copied link reopens the same tab
     shown.first.wait_for(state="visible", timeout=60_000)
     assert page.get_by_role("tab", name=tab).get_attribute("aria-selected") == "true"
+
+
+def test_a_filter_survives_switching_tabs(page, app_url):
+    goto(page, f"{app_url}/visits?from=2000&to=2023")
+    caption = page.get_by_text("visits or meetings —").first
+    everyone = caption.inner_text()
+    page.locator('[data-testid="stMultiSelect"]').first.click()
+    page.get_by_role("option", name="Ilham Aliyev", exact=True).click()
+    page.locator("h1").first.click()  # close the list
+    expect(caption).not_to_have_text(everyone, timeout=30_000)
+    filtered = caption.inner_text()
+    assert int(filtered.split()[0]) < int(everyone.split()[0]), (everyone, filtered)
+    page.get_by_role("tab", name="Agreements and documents").click()
+    page.get_by_text("Agreements and documents signed per year").first.wait_for(state="visible")
+    page.get_by_role("tab", name="Visits and meetings").click()
+    caption = page.get_by_text("visits or meetings —").first
+    caption.wait_for(state="visible")
+    wait_ready(page)
+    assert caption.inner_text() == filtered, "the leader filter was lost when the tab was closed"
