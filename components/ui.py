@@ -80,7 +80,8 @@ def _load_cached(name: str, folder: str, key: str) -> pd.DataFrame | DataError:
         table = load_table(name, folder, source_ids=source_ids, route_ids=route_ids)
     except DataError as error:
         return error
-    store.write(name, store_key, table)
+    if store.table_key(name, files, schema.PACKAGE_PATH) == store_key:  # not edited while it was validated
+        store.write(name, store_key, table)
     return table
 
 
