@@ -45,6 +45,11 @@ def real_years(table: str) -> list[int]:
         return [int(row["year"]) for row in csv.DictReader(fh)]
 
 
+def real_column(table: str, column: str) -> list[str]:
+    with (ROOT / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        return [row[column] for row in csv.DictReader(fh)]
+
+
 def assert_no_exception(page) -> None:
     """No exception box, and no error modal (e.g. Streamlit's "Page not found")."""
     boxes = page.locator(EXCEPTION)
@@ -215,3 +220,23 @@ def test_a_filter_survives_switching_tabs(page, app_url):
     caption.wait_for(state="visible")
     wait_ready(page)
     assert caption.inner_text() == filtered, "the leader filter was lost when the tab was closed"
+
+
+def test_map_downloads_are_the_shown_routes(page, app_url):
+    import json
+
+    goto(page, f"{app_url}/map?from=2000&to=2023")
+    with page.expect_download() as info:
+        page.locator(DOWNLOAD, has_text="Routes (GeoJSON)").click()
+    download = info.value
+    assert download.suggested_filename == "routes_2000-2023.geojson"
+    collection = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection"
+    ids = {feature["id"] for feature in collection["features"]}
+    assert ids == set(real_column("routes", "route_id")), "every route with a line, and no other"
+    assert all(len(f["geometry"]["coordinates"]) >= 2 for f in collection["features"])
+    with page.expect_download() as info:
+        page.locator(DOWNLOAD, has_text="Waypoints (CSV)").click()
+    assert info.value.suggested_filename == "route_points_2000-2023.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == len(real_column("route_points", "route_id"))
