@@ -120,6 +120,12 @@ def finish(traces: list[dict], layout: dict, title: str, y_title: str, source: s
 _X_AXIS = re.compile(r"xaxis[0-9]*")
 
 
+def marks_trace(x, y, name: str, hover: list[str], marker: dict, **extra) -> dict:
+    """Markers on a time line (visits, agreements, milestones), each with its own hover text."""
+    return {"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name, "marker": marker,
+            "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>", **extra}
+
+
 def turnover_figure(wide: pd.DataFrame, part_year: pd.DataFrame, period: str, source: str | None = None):
     """Annual turnover split by direction (stacked bars) with the total as a line; part-year figures
     drawn as hollow markers, labelled with their period, never as annual bars; derived values hatched."""
@@ -226,11 +232,9 @@ def combined_timeline(wide: pd.DataFrame, marks: pd.DataFrame, period: str, sour
             f"<i>Source: {_escape(c)}</i>"
             for d, lab, det, c in zip(rows["date"], rows["label"], rows["detail"], rows["cite"])
         ]
-        traces.append({
-            "type": "scatter", "x": rows["date_start"], "y": [lane] * len(rows), "mode": "markers", "name": lane,
-            "marker": {"symbol": symbol, "size": 12, "color": colour, "line": {"width": 1, "color": "white"}},
-            "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>", **axis_refs(2),
-        })
+        traces.append(marks_trace(
+            rows["date_start"], [lane] * len(rows), lane, hover,
+            {"symbol": symbol, "size": 12, "color": colour, "line": {"width": 1, "color": "white"}}, **axis_refs(2)))
     _merge(layout, {"yaxis2": {"categoryorder": "array", "categoryarray": list(LANE_STYLE)[::-1]}})
     return finish(traces, layout, f"Trade and diplomacy together, {period}: turnover with visits and agreements",
                   "", source, x_title="Date", height=560,
@@ -253,12 +257,9 @@ def visits_figure(visits: pd.DataFrame, period: str, source: str | None = None) 
                                                  rows["direction"], rows["city"].fillna("—"), rows["occasion"],
                                                  rows["cite"])
         ]
-        traces.append({
-            "type": "scatter", "x": rows["date_start"], "y": rows["direction"], "mode": "markers",
-            "name": f"{visit_type} visit",
-            "marker": {"size": 12, "color": colour, "symbol": "circle", "line": {"width": 1, "color": "white"}},
-            "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>",
-        })
+        traces.append(marks_trace(
+            rows["date_start"], rows["direction"], f"{visit_type} visit", hover,
+            {"size": 12, "color": colour, "symbol": "circle", "line": {"width": 1, "color": "white"}}))
     return finish(traces, {}, f"Visits and meetings by direction, {period}", "", source, x_title="Date",
                   height=380, after={"yaxis": {"rangemode": "normal", "automargin": True}})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.charts import OKABE_ITO, _escape, _merge, _wrap, axis_refs, finish, stacked_axes
+from components.charts import OKABE_ITO, _escape, _merge, _wrap, axis_refs, finish, marks_trace, stacked_axes
 
 STATUS_STYLE = {  # how each status is drawn: actual solid and filled; the rest hollow and dashed
     "actual": {"symbol": "circle", "dash": "solid", "label": "actual"},
@@ -174,9 +174,8 @@ def milestone_figure(marks: pd.DataFrame, title_name: str, period: str, source: 
             continue
         hover = [f"<b>{_escape(d)}</b><br>{_wrap(str(w), 70)}<br><i>Source: {_escape(c)}</i>"
                  for d, w, c in zip(rows["date"], rows["what"], rows["cite"])]
-        traces.append({"type": "scatter", "x": rows["date_start"], "y": [kind] * len(rows), "mode": "markers",
-                       "name": kind, "marker": {"size": 13, "color": colour, "symbol": symbol},
-                       "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>"})
+        traces.append(marks_trace(rows["date_start"], [kind] * len(rows), kind, hover,
+                                  {"size": 13, "color": colour, "symbol": symbol}))
     return finish(traces, {}, f"{_escape(title_name)}<br><sup>milestones and agreements, {period}</sup>", "",
                   source, x_title="Date", height=300, after={"yaxis": {"rangemode": "normal"}})
 

@@ -317,11 +317,7 @@ def download_csv(df: pd.DataFrame, table_name: str, years: filters.YearRange, la
     The CSV is written once per distinct set of rows shown (cached), not on every rerun. Not deferred
     (a callable `data=`): Streamlit 1.67 keeps the file a deferred click makes referenced by no session, so
     any other session's rerun can delete it before the browser fetches it (404s under load, bench/load.py)."""
-    st.download_button(
-        label, data=_safe_csv_cached(_fingerprint(df), df),
-        file_name=export.download_name(table_name, years.start, years.end),
-        mime="text/csv", on_click="ignore", key=key or f"dl.{table_name}", icon=":material/download:",
-    )
+    download_bytes(_safe_csv_cached(_fingerprint(df), df), table_name, years, label, key or f"dl.{table_name}")
 
 
 def _arg_key(value: object) -> str:
