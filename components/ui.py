@@ -1,401 +1,357 @@
-"""The Streamlit layer: cached data access, the shared year filter, downloads, source lines, errors.
+"""The Streamlit layer: the frame (language, year range, chart image format), tabs, and drawing what a view
+returns (charts, tables, downloads, source lines, notices, data errors). Logic lives in pure modules.
 
-Everything here draws or caches; the logic it calls lives in pure modules.
+Every piece of data text that reaches a Streamlit call taking Markdown goes through `text()` (one escaping
+path): labels, captions, notices, expander titles and help strings show data literally, never as markup.
 """
+
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-import os
-import pickle
+import datetime as dt
 import re
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from components import export, filters, maps, provenance, schema, store
-from components.loading import DataError, load_table
+from components import app_data, i18n
+from components.data.loading import DataError
+from components.shaping import filters
+from components.views import base
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
-
-
-def data_dir() -> Path:
-    """The data folder: AZKZ_DATA_DIR if set (tests point it at broken copies), else the repo's data/."""
-    return Path(os.environ.get("AZKZ_DATA_DIR") or DEFAULT_DATA_DIR)
-FALLBACK_YEARS = (1991, 2030)
-YEARS_KEY = "years"  # the sidebar slider's widget key
-_FRAME_FLAG = "frame.years"  # set by app.py each run, consumed by the page
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-def plain(text: object) -> str:
-    """Escape Markdown so data text shows literally in st.caption/st.markdown (never as markup)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+YEARS_KEY = "frame.years"  # the sidebar slider
+LANG_KEY = "frame.lang"  # the language selector
+FORMAT_KEY = "frame.image_format"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+MAX_LISTED = 12
 
 
-@functools.cache
-def _table_file(name: str) -> str:
-    """The table's file name from datapackage.json (read once; table_meta copies the whole entry per call)."""
-    return schema.table_meta(name)["path"]
+def text(value: object) -> str:
+    """Data text made literal for any st.* call that renders Markdown (no links, images, colour, KaTeX)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
-def _file_version(name: str) -> tuple[str, int, int]:
-    path = data_dir() / _table_file(name)
-    try:
-        stat = path.stat()
-    except OSError:
-        return (str(path), -1, -1)
-    return (str(path), stat.st_mtime_ns, stat.st_size)
+# --- the frame (frame/main.py draws it once per run; pages read it) ------------------------------------------
 
 
-def _dependencies(name: str) -> tuple[str, ...]:
-    if name == "sources":
-        return ()
-    return ("sources", "routes") if name == "route_points" else ("sources",)
+def lang() -> i18n.Lang:
+    return i18n.lang(st.session_state.get(LANG_KEY))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _load_cached(name: str, folder: str, key: str) -> pd.DataFrame | DataError:
-    """Load and validate one table once per version of its file (and of the files it checks against).
-
-    `key` (path, mtime, size of each file involved, as one string: Streamlit hashes a string much faster
-    than nested tuples, and this runs for every table on every rerun) makes an edited CSV re-read.
-
-    A table validated by an earlier server process from the very same bytes comes from the store
-    (components/store.py) without validating again."""
-    files = [Path(folder) / _table_file(n) for n in (name, *_dependencies(name))]
-    store_key = store.table_key(name, files, schema.PACKAGE_PATH)
-    stored = store.read(name, store_key)
-    if stored is not None:
-        return stored
-    deps = {dep: _load_cached(dep, folder, _version_key(dep)) for dep in _dependencies(name)}
-    source_ids = route_ids = None
-    if isinstance(deps.get("sources"), pd.DataFrame):
-        source_ids = frozenset(deps["sources"]["source_id"])
-    if isinstance(deps.get("routes"), pd.DataFrame):
-        route_ids = frozenset(deps["routes"]["route_id"])
-    try:
-        table = load_table(name, folder, source_ids=source_ids, route_ids=route_ids)
-    except DataError as error:
-        return error
-    if store.table_key(name, files, schema.PACKAGE_PATH) == store_key:  # not edited while it was validated
-        store.write(name, store_key, table)
-    return table
+def _(message: str) -> str:
+    """gettext in the reader's language (pages use it for their own strings)."""
+    return lang()._(message)
 
 
-def _versions(name: str) -> tuple:
-    return tuple(_file_version(n) for n in (name, *_dependencies(name)))
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return lang().ngettext(singular, plural, n)
 
 
-def _version_key(name: str) -> str:
-    return repr(_versions(name))
+def _first(value: object) -> str | None:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    return None if value is None else str(value)
 
 
-def load(name: str) -> pd.DataFrame | DataError:
-    """A validated table, or the DataError explaining why it cannot be used. Never raises for bad data."""
-    return _load_cached(name, str(data_dir()), _version_key(name))
-
-
-def table(name: str, where=None) -> pd.DataFrame | None:
-    """A validated table for this page, or None after showing the data error on the page (or in `where`,
-    e.g. the tab that needed the table)."""
-    result = load(name)
-    if isinstance(result, DataError):
-        show_data_error(result, where)
-        return None
-    return result
-
-
-def show_data_error(error: DataError, where=None) -> None:
-    lines = [f"**The data file `{error.table}.csv` has problems, so this part of the page cannot be shown.**"]
-    lines += [f"- {plain(problem)}" for problem in error.problems[:12]]
-    if len(error.problems) > 12:
-        lines.append(f"- … and {len(error.problems) - 12} more (run `python -m components.validate`).")
-    (where or st).error("\n".join(lines), icon="⚠️")
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _basemap_cached(version: tuple) -> dict:
-    return maps.load_basemap(version[0])
-
-
-def basemap() -> dict:
-    """The bundled country outlines, read once per file version."""
-    path = data_dir() / "geo" / "countries.geojson"
-    stat = path.stat()
-    return _basemap_cached((str(path), stat.st_mtime_ns, stat.st_size))
-
-
-def data_version() -> str:
-    """One key for the current version of every data file (changes when any CSV is edited)."""
-    return "|".join(_version_key(name) for name in schema.table_names())
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _bundle_cached(version: str) -> bytes:
-    tables = all_tables()
-    loaded = {name: t[schema.contract_columns(name)] for name, t in tables.items() if isinstance(t, pd.DataFrame)}
-    extra = {path.name: path.read_bytes() for path in (data_dir() / "datapackage.json", data_dir() / "README.md")
-             if path.exists()}
-    problems = "\n\n".join(str(t) for t in tables.values() if isinstance(t, DataError))
-    if problems:
-        extra["VALIDATION_PROBLEMS.txt"] = problems.encode("utf-8")
-    return export.bundle_zip(loaded, extra)
-
-
-def data_bundle() -> bytes:
-    """A zip of every valid table (formula-safe CSV), the metadata and the data README; built once per data
-    version. A table that fails validation is left out and its problems are listed in the zip."""
-    return _bundle_cached(data_version())
-
-
-@st.cache_resource(show_spinner=False, max_entries=128)
-def _deck_cached(version: str, greyed: frozenset, modes: tuple[str, ...], statuses: tuple[str, ...], _year_to: int):
-    routes, points = load("routes"), load("route_points")
-    shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
-    return maps.network_deck(shown, points, basemap(), year_to=_year_to)
-
-
-def network_deck(year_to: int, modes: list[str], statuses: list[str]):
-    """The route map for these layers and years, built (and serialised) once per data version and selection.
-
-    The year only decides which routes are grey, so decks are shared by all years that grey the same
-    routes. Call only after both routes and route_points loaded."""
-    routes = load("routes")
-    version = _version_key("routes") + _version_key("route_points")
-    return _deck_cached(version, maps.not_open_routes(routes, year_to), tuple(sorted(modes)),
-                        tuple(sorted(statuses)), year_to)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _map_selection_cached(version: str, modes: tuple[str, ...], statuses: tuple[str, ...]) -> dict:
-    routes, points = load("routes"), load("route_points")
-    shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
-    shown_points = points[points["route_id"].isin(shown["route_id"])]
-    geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
-    return {"routes": shown, "points": shown_points, "routes_csv": export.to_safe_csv(shown),
-            "points_csv": export.to_safe_csv(shown_points), "geojson": geojson,
-            "source_line": plain(provenance.source_line(sources_frame(), shown))}
-
-
-def map_selection(modes: list[str], statuses: list[str]) -> dict:
-    """The routes and waypoints of these layers with their downloads (routes CSV, waypoints CSV, GeoJSON) and
-    source line, built once per data version and selection: the year range never changes which routes are
-    listed, only which are grey. Call only after both routes and route_points loaded."""
-    version = _version_key("routes") + _version_key("route_points")
-    return _map_selection_cached(version, tuple(sorted(modes)), tuple(sorted(statuses)))
-
-
-def download_bytes(data: bytes, table_name: str, years: filters.YearRange, label: str, key: str,
-                   mime: str = "text/csv", extension: str = "csv") -> None:
-    """A download of prepared bytes named <table>_<from>-<to>.<extension> (no rerun on click)."""
-    name = export.download_name(table_name, years.start, years.end).removesuffix(".csv") + "." + extension
-    st.download_button(label, data=data, file_name=name, mime=mime, on_click="ignore", key=key,
-                       icon=":material/download:")
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _source_counts_cached(version: str) -> pd.DataFrame:
-    tables = {n: t for n, t in all_tables().items() if isinstance(t, pd.DataFrame)}
-    return provenance.rows_per_source(tables, tables["sources"])
-
-
-def source_counts() -> pd.DataFrame:
-    """Rows each source backs, per table (computed once per data version). Needs a valid sources.csv."""
-    return _source_counts_cached(data_version())
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _tables_overview_cached(version: str) -> pd.DataFrame:
-    return pd.DataFrame([
-        provenance.table_overview(name, None if isinstance(t, DataError) else t,
-                                  str(t) if isinstance(t, DataError) else None, schema.table_meta(name))
-        for name, t in all_tables().items()
-    ])
-
-
-def tables_overview() -> pd.DataFrame:
-    """One row per table (rows, years, columns, problems), computed once per data version."""
-    return _tables_overview_cached(data_version())
-
-
-def all_tables() -> dict[str, pd.DataFrame | DataError]:
-    return {name: load(name) for name in schema.table_names()}
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _year_bounds_cached(key: str) -> tuple[int, int]:
-    frames = {n: t for n, t in all_tables().items() if isinstance(t, pd.DataFrame)}
-    return filters.year_bounds(frames, FALLBACK_YEARS)
-
-
-def year_bounds() -> tuple[int, int]:
-    """The years of all tables, computed once per version of the data files (not on every rerun)."""
-    return _year_bounds_cached("\n".join(_version_key(n) for n in schema.table_names()))
-
-
-def _sync_url(start: int, end: int) -> None:
-    if st.query_params.get("from") != str(start) or st.query_params.get("to") != str(end):
-        st.query_params.update({"from": str(start), "to": str(end)})
+def _initial_lang() -> str:
+    """The URL's ?lang= if it is one of the four, else the browser's language if it is, else English."""
+    from_url = i18n.normalise(_first(st.query_params.get("lang")))
+    if from_url:
+        return from_url
+    return i18n.normalise(getattr(st.context, "locale", None)) or i18n.DEFAULT
 
 
 def _clear_notice() -> None:
-    st.session_state.pop("years.notice", None)
+    st.session_state.pop("frame.notice", None)
 
 
-def render_year_filter() -> filters.YearRange:
-    """The one year range of the app, in the sidebar, kept in the URL as ?from=YYYY&to=YYYY."""
-    lo, hi = year_bounds()
+def frame() -> tuple[filters.YearRange, i18n.Lang]:
+    """The app's one frame, in the sidebar: language, year range (both kept in the URL), chart image format.
+
+    The year range is not Streamlit's `bind="query-params"`: that would store ?frame.years=2012&frame.years=2013
+    and drop a bad value silently, where users have ?from=2012&to=2013 links and a hostile value must fall back
+    to the defaults with a notice. So the sync is ours, here and nowhere else."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = _initial_lang()
+    choice = st.sidebar.selectbox(
+        "Language · Язык · Dil · Тіл", list(i18n.NAMES), key=LANG_KEY, format_func=i18n.NAMES.get
+    )
+    tr = i18n.Lang(choice)
+    pkg = app_data.package()
+    lo, hi = pkg.coverage if not isinstance(pkg, DataError) else (1991, dt.date.today().year)
+    default_start = pkg.default_start if not isinstance(pkg, DataError) else lo
     if YEARS_KEY not in st.session_state:
-        parsed = filters.parse_year_range(st.query_params.to_dict(), lo, hi)
+        parsed = filters.parse_year_range(st.query_params.to_dict(), lo, hi, default_start=default_start)
         st.session_state[YEARS_KEY] = (parsed.start, parsed.end)
         if parsed.notice:
-            st.session_state["years.notice"] = parsed.notice
+            st.session_state["frame.notice"] = parsed.notice
     else:  # data bounds may have changed since the value was set
         start, end = st.session_state[YEARS_KEY]
         st.session_state[YEARS_KEY] = (max(lo, min(start, hi)), min(hi, max(end, lo)))
     start, end = st.sidebar.slider(
-        "Year range", min_value=lo, max_value=hi, key=YEARS_KEY, on_change=_clear_notice,
-        help="Applies to every page. The range is kept in the link, so a copied URL reopens this view.",
+        tr._("Year range"),
+        min_value=lo,
+        max_value=hi,
+        key=YEARS_KEY,
+        on_change=_clear_notice,
+        help=tr._(
+            "Applies to every page. It is kept in the link, so a copied URL reopens this view. The data "
+            "goes back to {start}: widen the range to see the history."
+        ).format(start=lo),
     )
-    if st.session_state.get("years.notice"):
-        st.sidebar.caption("⚠️ " + plain(st.session_state["years.notice"]))
-    _sync_url(start, end)
+    notice = st.session_state.get("frame.notice")
+    if notice:
+        st.sidebar.warning(text(tr._(notice[0]).format(**notice[1])), icon="⚠️")
+    st.sidebar.radio(
+        tr._("Chart images download as"),
+        ["png", "svg"],
+        key=FORMAT_KEY,
+        horizontal=True,
+        format_func=str.upper,
+        help=tr._("The camera button above each chart saves it in this format."),
+    )
+    wanted = {"from": str(start), "to": str(end), "lang": choice}
+    if any(st.query_params.get(k) != v for k, v in wanted.items()):
+        st.query_params.update(wanted)
+    st.html(
+        f"<script>document.documentElement.lang = {i18n.HTML_LANG[choice]!r};</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
+    st.html(FOCUS_CSS)
+    return filters.YearRange(start, end), tr
+
+
+# A visible focus ring on every link, button, tab and field (Streamlit's sidebar links have none).
+FOCUS_CSS = """<style>
+a:focus-visible, button:focus-visible, [role="tab"]:focus-visible, [role="option"]:focus-visible,
+input:focus-visible, [tabindex]:focus-visible { outline: 3px solid #B3261E !important; outline-offset: 2px; }
+</style>"""
+
+
+def years() -> filters.YearRange:
+    """The year range the frame drew for this run."""
+    start, end = st.session_state[YEARS_KEY]
     return filters.YearRange(start, end)
 
 
-def mark_frame_years(years: filters.YearRange) -> None:
-    """Called by app.py: tells the page this run's frame already drew the year filter."""
-    st.session_state[_FRAME_FLAG] = years
-
-
-def _reroute_through_app() -> None:
-    """Make a page requested directly on a fresh server run inside app.py's frame.
-
-    With a folder named pages/ next to app.py, Streamlit runs the very first script of a new
-    server process in its legacy multipage mode (pages/<x>.py alone, a file-name sidebar) until
-    app.py has called st.navigation once. When that happens, switch the legacy mode off and rerun:
-    the rerun goes through app.py, which routes to the same URL path with the shared frame.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    if ctx is None or not PagesManager.uses_pages_directory:
-        return
-    if Path(ctx.main_script_path).resolve() == APP_SCRIPT:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def selected_years() -> filters.YearRange:
-    """The year range for this run: from the app frame, or drawn here when a page runs on its own."""
-    _reroute_through_app()
-    years = st.session_state.pop(_FRAME_FLAG, None)
-    return years if years is not None else render_year_filter()
-
-
-def _fingerprint(df: pd.DataFrame) -> str:
-    """Identity of a frame's content: a digest of its pickle (values, dtypes, index, columns).
-
-    Equal pickles mean equal frames; two equal frames that pickle differently only cost a cache miss.
-    About 10x cheaper than pandas' row hashing on these small frames of Arrow strings."""
-    return hashlib.blake2b(pickle.dumps(df, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).hexdigest()
-
-
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _safe_csv_cached(fingerprint: str, _df: pd.DataFrame) -> bytes:
-    return export.to_safe_csv(_df)
-
-
-def download_csv(df: pd.DataFrame, table_name: str, years: filters.YearRange, label: str = "Download CSV",
-                 key: str | None = None) -> None:
-    """Download exactly these rows as a formula-safe CSV named <table>_<from>-<to>.csv (no rerun).
-
-    The CSV is written once per distinct set of rows shown (cached), not on every rerun. Not deferred
-    (a callable `data=`): Streamlit 1.67 keeps the file a deferred click makes referenced by no session, so
-    any other session's rerun can delete it before the browser fetches it (404s under load, bench/load.py)."""
-    download_bytes(_safe_csv_cached(_fingerprint(df), df), table_name, years, label, key or f"dl.{table_name}")
-
-
-def _arg_key(value: object) -> str:
-    return _fingerprint(value) if isinstance(value, pd.DataFrame) else repr(value)
-
-
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _figure_cached(builder: str, key: str, _build, _args: tuple):
-    return _build(*_args)
-
-
-def chart(build, *args, key: str) -> None:
-    """Draw the Plotly figure `build(*args)`, built once per distinct arguments (rows and labels).
-
-    Building a figure costs far more than checking whether its rows changed, and figures are never
-    modified after they are built, so one object serves every rerun and session with the same inputs."""
-    fingerprint = "|".join(_arg_key(arg) for arg in args)
-    figure = _figure_cached(f"{build.__module__}.{build.__qualname__}", fingerprint, build, args)
-    st.plotly_chart(figure, key=key)
-
-
-@st.cache_resource(show_spinner=False, max_entries=1024)
-def _source_line_cached(version: str, ids: tuple[str, ...], max_primary: int | None) -> str:
-    return provenance.source_line(sources_frame(), pd.DataFrame({"source_id": list(ids)}), max_primary=max_primary)
-
-
-def _source_line(frames: tuple[pd.DataFrame, ...], max_primary: int | None = None) -> str:
-    """provenance.source_line of the frames, made once per sources.csv version and list of source ids."""
-    ids = tuple(provenance.source_ids_in(*frames))
-    return _source_line_cached(_version_key("sources"), ids, max_primary)
-
-
-def source_text(*frames: pd.DataFrame) -> str:
-    """The source line printed inside figures (plain text): articles and up to 4 primary sources by name."""
-    return _source_line(frames, max_primary=4)
-
-
-def source_footer(*frames: pd.DataFrame) -> None:
-    """A source line naming the sources of the rows shown."""
-    st.caption(plain(_source_line(frames)))
-
-
-def sources_frame() -> pd.DataFrame | None:
-    result = load("sources")
-    return result if isinstance(result, pd.DataFrame) else None
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _citation_names_cached(key: str) -> dict[str, str]:
-    return provenance.citation_names(sources_frame())
-
-
-def cite(df: pd.DataFrame) -> pd.DataFrame:
-    """df with a `cite` column of short citations, for hover text (names built once per sources.csv version)."""
-    names = _citation_names_cached(_version_key("sources"))
-    return provenance.with_citations(df, sources_frame(), names=names)
-
-
-def page_title(title: str, years: filters.YearRange, intro: str) -> None:
+def page_title(title: str, intro: str) -> None:
     st.title(title)
-    st.caption(f"{plain(intro)} Showing **{years.label()}**.")
+    st.caption(intro + " " + _("Showing {years}.").format(years=years().label()))
 
 
-def keep_state(*keys: str) -> None:
-    """Keep these widgets' values while they are not drawn (a closed tab's filters): Streamlit forgets the
-    value of a widget that a run does not draw unless the value is set from the script."""
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+class Tabs(list):
+    """The tab containers of a page, and the id of the open one."""
+
+    open_id: str = ""
 
 
-def view_tabs(page: str, labels: list[str]):
-    """Tabs whose choice is kept in the URL (?<page>_view=<label>, so a copied link reopens the same view).
+def view_tabs(page: str, tabs: list[tuple[str, str]]) -> Tabs:
+    """Tabs whose choice is kept in the URL by a stable id (?<page>_view=<id>, the same in every language, so a
+    copied link reopens the same view); an unknown id opens the first tab. Only the open tab's content should run
+    (check `tab.open`)."""
+    key = f"{page}_view"
+    ids, labels = [t for t, _label in tabs], [label for _id, label in tabs]
+    wanted = _first(st.query_params.get(key))
+    state = f"frame.tab.{page}"
+    if state not in st.session_state and wanted in ids:
+        st.session_state[state] = labels[ids.index(wanted)]
+    elif st.session_state.get(state) not in labels:  # a language switch renames the tabs
+        previous = st.session_state.get(f"{state}.id")
+        st.session_state[state] = labels[ids.index(previous)] if previous in ids else labels[0]
+    containers = Tabs(st.tabs(labels, key=state, on_change="rerun"))
+    chosen = ids[labels.index(st.session_state[state])] if st.session_state.get(state) in labels else ids[0]
+    st.session_state[f"{state}.id"] = chosen
+    containers.open_id = chosen
+    _write_url(key, [chosen] if chosen != ids[0] else [])
+    return containers
 
-    Only the open tab's content should run (check `tab.open`): hidden tabs cost neither server time nor
-    drawing. An unknown label in the URL is dropped by Streamlit and the first tab opens."""
-    return st.tabs(labels, key=f"{page}_view", bind="query-params")
+
+# --- filters kept in the URL by id (Streamlit's bind="query-params" would store the translated labels) --------
 
 
-def table_view(df: pd.DataFrame, **kwargs) -> None:
-    st.dataframe(df, hide_index=True, width="stretch", **kwargs)
+def _write_url(key: str, values: list[str]) -> None:
+    if values:
+        if st.query_params.get_all(key) != values:
+            st.query_params[key] = values if len(values) > 1 else values[0]
+    elif key in st.query_params:
+        del st.query_params[key]
+
+
+def _from_url(key: str, allowed: list[str], multi: bool) -> None:
+    """First run of a filter: take its value from the link, keeping only known ids."""
+    if key in st.session_state:
+        return
+    given = [v for v in st.query_params.get_all(key) if v in allowed]
+    if multi:
+        st.session_state[key] = given
+    elif given:
+        st.session_state[key] = given[0]
+
+
+def bound(key: str, default: str = "") -> str:
+    """The current value of a URL-kept single choice before it is drawn (views need it to build what the widget
+    then shows): its session value, else the link's, else `default`."""
+    value = st.session_state.get(key)
+    if value is None:
+        value = _first(st.query_params.get(key))
+    return str(value) if value is not None else default
+
+
+def bound_many(key: str) -> tuple[str, ...]:
+    """The same for a URL-kept multiple choice."""
+    value = st.session_state.get(key)
+    if value is None:
+        value = st.query_params.get_all(key)
+    return tuple(str(v) for v in value)
+
+
+# --- views -----------------------------------------------------------------------------------------------------
+
+
+def view(build: Callable, **filters: Any) -> Any:
+    """The view for this run's years and language (built once per inputs, shared by all sessions)."""
+    return app_data.view(build, years(), lang().code, **filters)
+
+
+def guard(result: Any, where: Any = None) -> bool:
+    """True when `result` can be drawn; otherwise says why (the data problems, or that nothing matches)."""
+    target = where or st
+    if isinstance(result, app_data.Failed):
+        for error in result.errors:
+            data_error(error, target)
+        return False
+    if isinstance(result, base.Empty):
+        target.info(text(result.message), icon=":material/info:")
+        return False
+    return True
+
+
+def stale_notice(tables: Sequence[str], where: Any = None) -> None:
+    for name, error in app_data.stale(tuple(tables)).items():
+        (where or st).warning(
+            text(
+                _(
+                    "The file {file} changed and does not validate now ({n} problems); the last valid version is shown."
+                ).format(file=f"{name}.csv", n=error.total)
+            ),
+            icon="⚠️",
+        )
+
+
+def data_error(error: DataError, where: Any = None) -> None:
+    lines = [
+        "**"
+        + text(
+            _("The data file {file} has problems, so this part of the page cannot be shown.").format(
+                file=f"{error.table}.csv"
+                if error.table not in ("package", "basemap")
+                else {"package": "datapackage.json", "basemap": "geo/countries.geojson"}[error.table]
+            )
+        )
+        + "**"
+    ]
+    lines += [f"- {text(problem)}" for problem in error.problems[:MAX_LISTED]]
+    if error.total > MAX_LISTED:
+        lines.append(
+            "- " + text(_("… and {n} more (run python -m components.data.validate)").format(n=error.total - MAX_LISTED))
+        )
+    (where or st).error("\n".join(lines), icon="⚠️")
+
+
+def chart(item: base.Chart) -> None:
+    """A figure with its accessible name, its one-sentence summary and an export carrying its file name."""
+    fmt = st.session_state.get(FORMAT_KEY, "png")
+    # Two toolbar buttons (save the image, reset the view): each button is a keyboard tab stop.
+    config = {
+        "displaylogo": False,
+        "modeBarButtons": [["toImage", "resetScale2d"]],
+        "toImageButtonOptions": {"format": fmt, "filename": item.file_stem, "scale": 2},
+    }
+    st.plotly_chart(item.figure, key=item.key, config=config, alt=item.title)
+    st.caption(text(item.summary))
+
+
+def grid(item: base.Grid, label: str | None = None) -> None:
+    config = {name: st.column_config.LinkColumn(name) for name in item.links}
+    st.dataframe(item.rows, hide_index=True, width="stretch", column_config=config or None, alt=label)
+
+
+def download(item: base.Download, help: str | None = None) -> None:
+    st.download_button(
+        item.label,
+        data=item.data,
+        file_name=item.file_name,
+        mime=item.mime,
+        key=item.key,
+        on_click="ignore",
+        icon=":material/download:",
+        help=help,
+    )
+
+
+def footer(line: str) -> None:
+    """The source line naming the sources of the rows on screen."""
+    st.caption(text(line))
+
+
+def multiselect(label: str, options: Iterable[tuple[str, str]], key: str, placeholder: str) -> tuple[str, ...]:
+    """A filter kept in the URL by id (?<key>=a&<key>=b) and while its tab is closed; returns the chosen ids."""
+    options = list(options)
+    names = dict(options)
+    ids = [k for k, _n in options]
+    _from_url(key, ids, multi=True)
+    if key in st.session_state:  # ids no longer offered (another year range) are dropped, not an error
+        st.session_state[key] = [v for v in st.session_state[key] if v in ids]
+    chosen = st.multiselect(
+        label, ids, key=key, format_func=lambda k: names.get(k, k), placeholder=placeholder, persist_state="page"
+    )
+    _write_url(key, list(chosen))
+    return tuple(chosen)
+
+
+def search_box(label: str, key: str, placeholder: str) -> str:
+    """A text filter kept in the URL (?<key>=...) and while its tab is closed."""
+    if key not in st.session_state:
+        st.session_state[key] = (_first(st.query_params.get(key)) or "")[:100]
+    value = st.text_input(label, key=key, placeholder=placeholder, persist_state="page", max_chars=100).strip()
+    _write_url(key, [value] if value else [])
+    return value
+
+
+def choice(label: str, options: list[tuple[str, str]], key: str, help: str | None = None) -> str:
+    """A single choice kept in the URL by id (?<key>=<id>); an unknown id falls back to the first option."""
+    names = dict(options)
+    ids = [k for k, _n in options]
+    _from_url(key, ids, multi=False)
+    if st.session_state.get(key) not in ids:
+        st.session_state.pop(key, None)
+    value = st.selectbox(label, ids, key=key, format_func=lambda k: names.get(k, k), help=help)
+    _write_url(key, [value] if value != ids[0] else [])
+    return value
+
+
+def pills(label: str, options: Sequence[str], names: dict[str, str], key: str) -> tuple[str, ...]:
+    """Toggles kept in the URL by id when some are off (?<key>=a&<key>=b); all on by default."""
+    options = list(options)
+    if key not in st.session_state:
+        given = [v for v in st.query_params.get_all(key) if v in options]
+        st.session_state[key] = given or options
+    chosen = st.pills(label, options, selection_mode="multi", key=key, format_func=lambda k: names.get(k, k))
+    chosen = [o for o in options if o in (chosen or ())]
+    _write_url(key, chosen if len(chosen) != len(options) else [])
+    return tuple(chosen)
+
+
+def base_url() -> str:
+    """scheme://host[:port] of this page, for the data addresses shown on Sources & data."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(st.context.url or ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def is_phone() -> bool:
+    """A phone's browser (its User-Agent says Mobile): the map is fitted to a narrow screen."""
+    agent = (st.context.headers or {}).get("User-Agent", "")
+    return "Mobi" in agent or "Android" in agent

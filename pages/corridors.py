@@ -1,88 +1,111 @@
-"""Corridors: each route's volumes against its capacity and targets, milestones, and the energy context.
+"""Corridors: every route and facility, chosen above four views in tabs kept in the URL (volumes, milestones,
+all at a glance, the energy context)."""
 
-One corridor is chosen above four views in tabs kept in the URL (?corridors_view=...): only the open tab
-runs and is drawn."""
 import streamlit as st
 
-from components import corridors, transforms, ui
+from components import ui
+from components.views import corridors
 
-years = ui.selected_years()
-ui.page_title("Corridors", years, "Throughput against capacity on the routes across the Caspian: actual "
-              "values solid and filled, planned, expected and target values hollow and dashed.")
+_ = ui._
+ui.page_title(
+    _("Corridors"),
+    _(
+        "Pipelines, railways, ferry lines, ports and multimodal corridors across the "
+        "Caspian: throughput against capacity, milestones and documents."
+    ),
+)
+picker = ui.view(corridors.choice, corridor=ui.bound("corridor"))
+chosen = None
+if ui.guard(picker):
+    chosen = ui.choice(
+        _("Route or facility"),
+        list(picker.corridors),
+        "corridor",
+        help=_("Every route and facility in the data, with how many figures and milestones each has."),
+    )
+tabs = ui.view_tabs(
+    "corridors",
+    [
+        ("volumes", _("Volumes")),
+        ("milestones", _("Milestones")),
+        ("glance", _("All corridors at a glance")),
+        ("energy", _("Energy context")),
+    ],
+)
 
-volumes = ui.table("corridor_volumes")
-choice = None
-if volumes is not None:
-    routes = ui.load("routes")
-    routes = ui.table("routes") if isinstance(routes, ui.DataError) else routes
-    shown = corridors.normalise_units(transforms.in_years(volumes, years))
-    names = corridors.corridor_names(volumes, routes)
-    if shown.empty:
-        st.info(f"No corridor figures in {years.label()}. Widen the year range in the sidebar.")
-    else:
-        counts = shown["corridor"].value_counts()
-        choice = st.selectbox("Corridor", list(counts.index), key="corridors.corridor",
-                              format_func=lambda c: f"{names[c]} ({counts[c]} figures)",
-                              help="The route shown in the Volumes and Milestones tabs.")
+if chosen and tabs[0].open:
+    with tabs[0]:
+        view = ui.view(corridors.volumes, corridor=chosen)
+        if ui.guard(view):
+            ui.chart(view.chart)
+            st.caption(
+                _(
+                    "Actual values solid and filled; planned, expected and target values hollow and dashed, at the "
+                    "year they are for (the hover says when they were stated); a vertical bar is a range."
+                )
+            )
+            with st.expander(
+                ui.ngettext(
+                    "Table: {n} figure, with its source", "Table: the {n} figures, with sources", view.count
+                ).format(n=view.count)
+            ):
+                ui.grid(view.grid, _("Volume figures"))
+            ui.download(view.download)
+            if view.disagreements.num_rows:
+                st.subheader(_("Where the sources disagree"))
+                ui.grid(view.disagreements, _("Where the sources disagree"))
+            ui.footer(view.source)
 
-volume_tab, milestone_tab, glance, energy_tab = ui.view_tabs(
-    "corridors", ["Volumes", "Milestones", "All corridors at a glance", "Energy context"])
+if chosen and tabs[1].open:
+    with tabs[1]:
+        view = ui.view(corridors.milestones, corridor=chosen)
+        if ui.guard(view):
+            ui.chart(view.chart)
+            with st.expander(
+                ui.ngettext(
+                    "Table: {n} milestone or document, with its source",
+                    "Table: the {n} milestones and documents, with sources",
+                    view.count,
+                ).format(n=view.count)
+            ):
+                ui.grid(view.grid, _("Milestones"))
+            ui.download(view.download)
+            ui.footer(view.source)
 
-if choice is not None and volume_tab.open:
-    with volume_tab:
-        rows = shown[shown["corridor"] == choice]
-        ui.chart(corridors.corridor_figure, ui.cite(rows), names[choice], transforms.span_label(rows, years),
-                 ui.source_text(rows), key="corridors.volumes")
-        with st.expander(f"Table: the {len(rows)} figures for {names[choice]}, with sources"):
-            ui.table_view(rows[["year", "period", "metric", "status", "value", "unit", "cargo", "source_id",
-                                "note"]], column_config={"year": st.column_config.NumberColumn("year", format="%d")})
-        ui.download_csv(rows, f"corridor_volumes_{choice}", years, key="dl.corridor_volumes")
-        ui.source_footer(rows)
+if tabs[2].open:
+    with tabs[2]:
+        view = ui.view(corridors.glance)
+        if ui.guard(view):
+            ui.grid(view.summary, _("All corridors at a glance"))
+            ui.download(view.download)
+            st.markdown(
+                "**"
+                + _("Utilisation against capacity")
+                + "** "
+                + _(
+                    "(computed by us: actual annual throughput of the whole route ÷ the capacity named in the last "
+                    "column: of the same year where one is stated, else the latest before, else the earliest after)"
+                )
+            )
+            ui.grid(view.utilisation, _("Utilisation"))
+            ui.download(view.download_utilisation)
+            if view.without_figures:
+                st.caption(
+                    ui.text(_("No volume figures in these years: {list}.").format(list=", ".join(view.without_figures)))
+                )
+            ui.footer(view.source)
 
-if choice is not None and milestone_tab.open:
-    with milestone_tab:
-        events = ui.table("events")
-        agreements = ui.table("agreements")
-        if events is not None and agreements is not None:
-            route_id = choice if routes is not None and choice in set(routes["route_id"]) else None
-            marks = corridors.milestones(transforms.in_years(events, years), transforms.in_years(agreements, years),
-                                         route_id)
-            if marks.empty:
-                st.info(f"No dated milestones or agreements for {names[choice]} in {years.label()}.")
-            else:
-                period = transforms.span_label(marks.assign(year=marks["date_start"].dt.year), years)
-                ui.chart(corridors.milestone_figure, ui.cite(marks), names[choice], period, ui.source_text(marks),
-                         key="corridors.milestones")
-                with st.expander(f"Table: the {len(marks)} milestones and agreements, with sources"):
-                    ui.table_view(marks.drop(columns="date_start"))
-                ui.download_csv(marks.drop(columns="date_start"), f"milestones_{choice}", years,
-                                key="dl.milestones")
-                ui.source_footer(marks)
-
-if choice is not None and glance.open:
-    with glance:
-        ui.table_view(corridors.corridor_summary(shown, names))
-        usage = corridors.utilisation(shown)
-        if not usage.empty:
-            st.markdown("**Utilisation against capacity** (computed by us: actual throughput ÷ the capacity "
-                        "stated for the same route and unit in that year or the latest year before)")
-            ui.table_view(usage.assign(corridor=usage["corridor"].map(names)))
-            ui.download_csv(usage, "corridor_utilisation", years, key="dl.corridor_utilisation")
-        ui.source_footer(shown)
-
-indicators = ui.table("indicators", where=energy_tab) if energy_tab.open else None
-if indicators is not None:
-    with energy_tab:
-        energy = transforms.in_years(indicators[indicators["topic"].isin(["energy", "transport"])], years,
-                                     keep_missing=True)
-        if energy.empty:
-            st.info("No energy figures in the selected years.")
-        else:
-            ui.table_view(energy[["topic", "label", "country", "year", "period", "value", "unit", "source_id",
-                                  "note"]], column_config={"year": st.column_config.NumberColumn("year", format="%d")})
-            ui.download_csv(energy, "indicators_energy", years, key="dl.energy")
-            side = corridors.disagreements_side_by_side(energy)
-            if not side.empty:
-                st.markdown("**Where sources give different figures** (one column per source)")
-                ui.table_view(side)
-            ui.source_footer(energy)
+if tabs[3].open:
+    with tabs[3]:
+        view = ui.view(corridors.energy, indicator=ui.bound("energy_figure"))
+        if ui.guard(view):
+            if view.choices:
+                ui.choice(_("Figure over the years"), list(view.choices), "energy_figure")
+                if view.chart:
+                    ui.chart(view.chart)
+            ui.grid(view.grid, _("Energy and transport figures"))
+            ui.download(view.download)
+            if view.disagreements.num_rows:
+                st.subheader(_("Where the sources disagree"))
+                ui.grid(view.disagreements, _("Where the sources disagree"))
+            ui.footer(view.source)

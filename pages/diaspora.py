@@ -1,41 +1,46 @@
 """Diaspora: Azerbaijanis in Kazakhstan over time, by kind of count, with the spread where sources differ."""
+
 import streamlit as st
 
-from components import charts, transforms, ui
+from components import ui
+from components.views import diaspora
 
-years = ui.selected_years()
-ui.page_title("Diaspora", years, "Ethnic Azerbaijanis living in Kazakhstan: census counts, other official "
-              "figures and estimates, kept apart.")
-
-diaspora = ui.table("diaspora")
-if diaspora is not None:
-    shown = transforms.in_years(diaspora, years)
-    az_in_kz = shown[shown["group"] == "az_in_kz"]
-    if shown.empty:
-        st.info(f"No population figures in {years.label()}. Widen the year range in the sidebar.")
-    else:
-        if not az_in_kz.empty:
-            ui.chart(charts.diaspora_figure, ui.cite(az_in_kz), transforms.span_label(az_in_kz, years),
-                     ui.source_text(az_in_kz), key="diaspora.series")
-            st.caption("Filled circles joined by a line are census counts; squares are other official figures; "
-                       "hollow diamonds are estimates (a bar shows a range given by one source).")
-        ranges = transforms.diaspora_ranges(shown)
-        disputed = ranges[ranges["figures"] > 1]
-        if not disputed.empty:
-            st.markdown("**Years with more than one figure** — the spread between sources")
-            ui.table_view(disputed)
-        with st.expander(f"Table: the {len(shown)} population figures, with sources"):
-            ui.table_view(shown[["group", "year", "population", "population_high", "measure", "source_id", "note"]],
-                          column_config={"year": st.column_config.NumberColumn("year", format="%d")})
-        ui.download_csv(shown.drop(columns=[c for c in ("cite",) if c in shown]), "diaspora", years)
-        ui.source_footer(shown)
-
-indicators = ui.table("indicators")
-if indicators is not None:
-    history = indicators[indicators["topic"] == "diaspora"]
-    history = transforms.in_years(history, years, keep_missing=True)
-    if not history.empty:
-        st.subheader("Other diaspora figures")
-        ui.table_view(history[["indicator", "label", "year", "period", "value", "unit", "source_id", "note"]])
-        ui.download_csv(history, "indicators_diaspora", years, key="dl.indicators_diaspora")
-        ui.source_footer(history)
+_ = ui._
+ui.page_title(
+    _("Diaspora"),
+    _(
+        "Ethnic Azerbaijanis living in Kazakhstan: census counts, other official figures, "
+        "estimates and statements, kept apart."
+    ),
+)
+view = ui.view(diaspora.diaspora)
+if ui.guard(view):
+    if view.chart:
+        ui.chart(view.chart)
+        st.caption(
+            _(
+                "Filled circles joined by a line are census counts; squares are other official figures; hollow "
+                "diamonds are estimates and hollow stars statements by officials; a vertical bar shows a range a "
+                "source gives; a triangle a bound (more than / less than)."
+            )
+        )
+    if view.spread.num_rows:
+        st.subheader(_("Years with more than one figure"))
+        ui.grid(view.spread, _("Years with more than one figure"))
+    with st.expander(
+        ui.ngettext(
+            "Table: {n} population figure, with its source",
+            "Table: the {n} population figures, with sources",
+            view.count,
+        ).format(n=view.count)
+    ):
+        ui.grid(view.grid, _("Population figures"))
+    ui.download(view.download)
+    if view.disagreements.num_rows:
+        st.subheader(_("Where the sources disagree"))
+        ui.grid(view.disagreements, _("Where the sources disagree"))
+    if view.others is not None:
+        st.subheader(_("Other diaspora figures"))
+        ui.grid(view.others, _("Other diaspora figures"))
+        ui.download(view.download_others)
+    ui.footer(view.source)

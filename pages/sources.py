@@ -1,52 +1,71 @@
-"""Sources & data: every source with its citation, every table explained, the discrepancies, one zip of it all."""
+"""Sources & data: every source with its citation, every table explained, the disagreements, how to cite,
+the data by address and one zip of it all."""
+
 import streamlit as st
 
-from components import provenance, schema, ui
-from components.loading import DataError
+from components import ui
+from components.views import sources
 
-years = ui.selected_years()
-ui.page_title("Sources & data", years, "Where every number comes from, what each table holds, and where the "
-              "sources disagree. The year range does not filter this page.")
-
-tables = ui.all_tables()
-loaded = {name: frame for name, frame in tables.items() if not isinstance(frame, DataError)}
-
-st.subheader("Sources")
-sources = ui.table("sources")
-if sources is not None:
-    counts = ui.source_counts()
-    listing = sources.merge(counts, on="source_id", how="left")
-    for kind, label in (("article", "Articles"), ("primary", "Primary sources the articles cite")):
-        rows = listing[listing["kind"] == kind]
-        st.markdown(f"**{label}** ({len(rows)})")
-        ui.table_view(rows[["source_id", "authors", "title", "publisher", "year", "doi_or_url", "cited_in", "rows",
-                            "tables"]], column_config={
-            "doi_or_url": st.column_config.LinkColumn("DOI or URL"),
-            "year": st.column_config.NumberColumn("year", format="%d"),
-            "rows": st.column_config.NumberColumn("rows backed", help="Rows in all tables citing this source")})
-    st.caption("URLs are given as the articles cite them; many are old and may no longer resolve.")
-
-st.subheader("Tables")
-ui.table_view(ui.tables_overview())
-for result in tables.values():
-    if isinstance(result, DataError):
-        ui.show_data_error(result)
-titles = {r["name"]: r.get("title", r["name"]) for r in schema.package()["resources"]}
-choice = st.selectbox("Explain the columns of", list(tables), key="sources.table",
-                      format_func=lambda n: f"{n}.csv — {titles.get(n, n)}")
-meta = schema.table_meta(choice)
-st.caption(ui.plain(meta.get("description", "")))
-ui.table_view(provenance.columns_explained(meta))
-
-st.subheader("Where the sources disagree")
-discrepancies = ui.table("discrepancies")
-if discrepancies is not None:
-    st.caption("Every version is kept in its table with its own source; nothing here is silently resolved.")
-    ui.table_view(discrepancies)
-    ui.download_csv(discrepancies, "discrepancies", years, key="dl.discrepancies")
-
-st.subheader("Download everything")
-st.download_button("Download all data (zip)", data=ui.data_bundle(), file_name="az-kz-relations-data.zip",
-                   mime="application/zip", on_click="ignore", key="dl.all", icon=":material/folder_zip:")
-st.caption(f"{len(loaded)} tables as formula-safe CSV, plus the data dictionary (datapackage.json) and README. "
-           "Full tables: the year range does not apply to this archive.")
+_ = ui._
+ui.page_title(
+    _("Sources & data"),
+    _(
+        "Where every number comes from, what each table holds, and where the sources "
+        "disagree. The year range does not filter this page."
+    ),
+)
+view = ui.view(sources.sources, base_url=ui.base_url())
+if ui.guard(view):
+    st.header(_("Sources"))
+    for part in view.lists:
+        st.subheader(ui.text(f"{part.heading} ({part.count})"))
+        ui.grid(part.grid, part.heading)
+    st.caption(
+        _("Addresses are given as the articles cite them or as the pages were found; old ones may no longer resolve.")
+    )
+    st.header(_("Tables"))
+    ui.grid(view.tables, _("Tables"))
+    for error in view.problems:
+        ui.data_error(error)
+    chosen = ui.choice(_("Explain the columns of"), [(n, f"{n}.csv — {t}") for n, t in view.table_names], "table")
+    ui.grid(ui.view(sources.columns, table=chosen), _("Columns of {table}").format(table=f"{chosen}.csv"))
+    st.header(_("Where the sources disagree"))
+    if view.discrepancies is not None:
+        st.caption(_("Every version is kept in its table with its own source; nothing here is silently resolved."))
+        ui.grid(view.discrepancies, _("Where the sources disagree"))
+        ui.download(view.discrepancies_download)
+    if view.names is not None:
+        with st.expander(
+            ui.ngettext(
+                "Names in four languages ({n} name)", "Names in four languages ({n} names)", view.names.num_rows
+            ).format(n=view.names.num_rows)
+        ):
+            st.caption(
+                _(
+                    "How countries, routes, people, places and coded values are named in each language; other "
+                    "spellings are what a search also finds."
+                )
+            )
+            ui.grid(view.names, _("Names in four languages"))
+            ui.download(view.names_download)
+    st.header(_("Cite this"))
+    st.code(view.citation, language=None, wrap_lines=True)
+    st.header(_("Data by address"))
+    st.caption(
+        _(
+            "Every table is served read-only at a stable address (formula-safe CSV, always the validated "
+            "version), so analysis code can read it directly:"
+        )
+    )
+    ui.grid(view.addresses, _("Data by address"))
+    example = view.addresses.rows.column(1)[0].as_py() if view.addresses.num_rows else ""
+    st.code(f'import pandas as pd\ntrade = pd.read_csv("{example}")', language="python")
+    st.code(f'trade <- read.csv("{example}")', language="r")
+    st.header(_("Download everything"))
+    ui.download(view.bundle)
+    st.caption(
+        _(
+            "Every valid table as formula-safe CSV, with datapackage.json (the data dictionary), README, "
+            "CITATION and LICENSE. Full tables: the year range does not apply to this archive."
+        )
+    )

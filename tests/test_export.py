@@ -9,9 +9,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from components.export import bundle_zip, defuse, download_name, to_safe_csv
+from components.shaping.export import bundle_zip, defuse, download_name, to_safe_csv
 
-DANGEROUS = ["=SUM(A1)", "+1", "-2+3", "@x", "\tx", "\rx", "=HYPERLINK(\"http://evil\",\"click\")", "-"]
+DANGEROUS = ["=SUM(A1)", "+1", "-2+3", "@x", "\tx", "\rx", '=HYPERLINK("http://evil","click")', "-"]
 HARMLESS = ["Baku", "2012", "1.5", "a=b", "x+1", "'=already", " =spaced", ""]
 
 
@@ -50,14 +50,16 @@ def test_dangerous_text_in_an_object_column_and_missing_cells():
 
 
 def test_numbers_are_left_unchanged_and_parse_back():
-    frame = pd.DataFrame({
-        "year": pd.array([2012, 2013, None], dtype="Int64"),
-        "balance_az": pd.array([-287.69, 12.5, None], dtype="Float64"),
-        "change": [-3.0, 0.25, -0.5],
-        "delta": [-2, 3, -4],
-        "is_derived": pd.array([True, False, None], dtype="boolean"),
-        "label": pd.array(["-2+3", "ok", "=A1"], dtype="str"),
-    })
+    frame = pd.DataFrame(
+        {
+            "year": pd.array([2012, 2013, None], dtype="Int64"),
+            "balance_az": pd.array([-287.69, 12.5, None], dtype="Float64"),
+            "change": [-3.0, 0.25, -0.5],
+            "delta": [-2, 3, -4],
+            "is_derived": pd.array([True, False, None], dtype="boolean"),
+            "label": pd.array(["-2+3", "ok", "=A1"], dtype="str"),
+        }
+    )
     payload = to_safe_csv(frame)
     rows = read_back(payload)
     assert [r[1] for r in rows[1:]] == ["-287.69", "12.5", ""]
@@ -115,14 +117,25 @@ def test_download_name(table, start, end, name):
 
 
 def test_bundle_zip_holds_each_table_defused_and_extra_files_byte_identical():
-    trade = pd.DataFrame({
-        "year": pd.array([2012], dtype="Int64"), "flow": pd.array(["total"], dtype="str"),
-        "value_usd_m": pd.array([393.43], dtype="Float64"), "note": pd.array(["=cmd|' /C calc'!A0"], dtype="str"),
-    })
-    sources = pd.DataFrame({"source_id": pd.array(["huseynov2017"], dtype="str"),
-                            "title": pd.array(["+Azerbaijan – Kazakhstan relations"], dtype="str")})
-    extra = {"datapackage.json": b'{"name": "az-kz"}\n', "README.md": "Read me – ünïcode\r\n".encode(),
-             "blob.bin": bytes(range(256))}
+    trade = pd.DataFrame(
+        {
+            "year": pd.array([2012], dtype="Int64"),
+            "flow": pd.array(["total"], dtype="str"),
+            "value_usd_m": pd.array([393.43], dtype="Float64"),
+            "note": pd.array(["=cmd|' /C calc'!A0"], dtype="str"),
+        }
+    )
+    sources = pd.DataFrame(
+        {
+            "source_id": pd.array(["huseynov2017"], dtype="str"),
+            "title": pd.array(["+Azerbaijan – Kazakhstan relations"], dtype="str"),
+        }
+    )
+    extra = {
+        "datapackage.json": b'{"name": "az-kz"}\n',
+        "README.md": "Read me – ünïcode\r\n".encode(),
+        "blob.bin": bytes(range(256)),
+    }
     payload = bundle_zip({"trade_turnover": trade, "sources": sources}, extra)
 
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:

@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from components.filters import YearRange, filter_years, parse_year_range, year_bounds
+from components.shaping.filters import YearRange, filter_years, parse_year_range
 
 LO, HI = 2001, 2022
+
+
+def notice_text(parsed: YearRange) -> str:
+    """The notice as a reader sees it (in English): its message with its parameters."""
+    message, params = parsed.notice
+    return message.format(**params)
 
 
 # --- parse_year_range ----------------------------------------------------------------------------
@@ -29,8 +35,19 @@ LO, HI = 2001, 2022
         ({"from": str(LO), "to": str(HI)}, (LO, HI)),
         ({"from": ["2012"], "to": ("2014", "2020")}, (2012, 2014)),  # list values: first one counts
     ],
-    ids=["empty", "none", "blank", "empty-lists", "both", "padded", "only-from", "only-to", "one-year",
-         "exact-bounds", "list-values"],
+    ids=[
+        "empty",
+        "none",
+        "blank",
+        "empty-lists",
+        "both",
+        "padded",
+        "only-from",
+        "only-to",
+        "one-year",
+        "exact-bounds",
+        "list-values",
+    ],
 )
 def test_valid_or_missing_values_give_no_notice(params, expected):
     parsed = parse_year_range(params, LO, HI)
@@ -38,8 +55,21 @@ def test_valid_or_missing_values_give_no_notice(params, expected):
     assert parsed.notice is None
 
 
-MALFORMED = ["abc", "20x0", "<script>", "<script>alert(1)</script>", "2012.5", "12", "20120", "-2012", "2012-2013",
-             "'; DROP TABLE", ["abc"], ["<b>2012</b>"], "\u0662\u0660\u0661\u0662x"]
+MALFORMED = [
+    "abc",
+    "20x0",
+    "<script>",
+    "<script>alert(1)</script>",
+    "2012.5",
+    "12",
+    "20120",
+    "-2012",
+    "2012-2013",
+    "'; DROP TABLE",
+    ["abc"],
+    ["<b>2012</b>"],
+    "\u0662\u0660\u0661\u0662x",
+]
 
 
 @pytest.mark.parametrize("key", ["from", "to"])
@@ -48,8 +78,8 @@ def test_malformed_value_falls_back_to_full_range_with_notice(key, raw):
     parsed = parse_year_range({key: raw}, LO, HI)
     assert (parsed.start, parsed.end) == (LO, HI)
     assert parsed.notice is not None
-    assert "not a valid year" in parsed.notice
-    assert f"{LO}–{HI}" in parsed.notice
+    assert "not a valid year" in notice_text(parsed)
+    assert f"{LO}–{HI}" in notice_text(parsed)
 
 
 def test_malformed_value_with_a_valid_other_end_still_falls_back():
@@ -61,8 +91,8 @@ def test_malformed_value_with_a_valid_other_end_still_falls_back():
 def test_reversed_range_falls_back_to_full_range_with_notice():
     parsed = parse_year_range({"from": "2016", "to": "2012"}, LO, HI)
     assert (parsed.start, parsed.end) == (LO, HI)
-    assert "reversed" in parsed.notice
-    assert f"{LO}–{HI}" in parsed.notice
+    assert "reversed" in notice_text(parsed)
+    assert f"{LO}–{HI}" in notice_text(parsed)
 
 
 @pytest.mark.parametrize(
@@ -80,9 +110,9 @@ def test_reversed_range_falls_back_to_full_range_with_notice():
 def test_out_of_range_is_clamped_with_notice(params, expected):
     parsed = parse_year_range(params, LO, HI)
     assert (parsed.start, parsed.end) == expected
-    assert "outside the data" in parsed.notice
-    assert f"({LO}–{HI})" in parsed.notice
-    assert parsed.notice.endswith(f"showing {YearRange(*expected).label()}.")
+    assert "outside the data" in notice_text(parsed)
+    assert f"({LO}–{HI})" in notice_text(parsed)
+    assert notice_text(parsed).endswith(f"showing {YearRange(*expected).label()}.")
 
 
 @pytest.mark.parametrize(
@@ -102,8 +132,8 @@ def test_notice_never_contains_the_raw_input(params, raw):
     parsed = parse_year_range(params, LO, HI)
     assert parsed.notice is not None
     for text in raw:
-        assert text not in parsed.notice
-    assert "<" not in parsed.notice and ">" not in parsed.notice
+        assert text not in notice_text(parsed)
+    assert "<" not in parsed.notice and ">" not in notice_text(parsed)
 
 
 @pytest.mark.parametrize("start, end, label", [(2012, 2012, "2012"), (2012, 2016, "2012–2016")])
@@ -116,10 +146,12 @@ def test_label(start, end, label):
 
 @pytest.fixture
 def rows() -> pd.DataFrame:
-    return pd.DataFrame({
-        "year": pd.array([2005, 2011, 2012, 2013, None, 2016], dtype="Int64"),
-        "value": pd.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype="Float64"),
-    })
+    return pd.DataFrame(
+        {
+            "year": pd.array([2005, 2011, 2012, 2013, None, 2016], dtype="Int64"),
+            "value": pd.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype="Float64"),
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -160,30 +192,13 @@ def test_filter_years_on_another_column_and_empty_frame():
 # --- year_bounds -----------------------------------------------------------------------------------
 
 
-def test_year_bounds_spans_all_frames():
-    frames = {
-        "trade_turnover": pd.DataFrame({"year": pd.array([2005, 2022], dtype="Int64")}),
-        "visits": pd.DataFrame({"year": pd.array([1997, None, 2015], dtype="Int64")}),
-        "routes": pd.DataFrame({"route_id": ["btc"]}),  # no year column: ignored
-    }
-    assert year_bounds(frames, (2000, 2001)) == (1997, 2022)
+def test_missing_values_default_to_the_default_start_not_the_first_year():
+    parsed = parse_year_range({}, 1920, 2025, default_start=1991)
+    assert (parsed.start, parsed.end, parsed.notice) == (1991, 2025, None)
+    assert (parse_year_range({"from": "1926"}, 1920, 2025, default_start=1991).start) == 1926  # history by asking
 
 
-@pytest.mark.parametrize(
-    "frames",
-    [
-        {},
-        {"visits": pd.DataFrame({"year": pd.array([], dtype="Int64")})},
-        {"visits": pd.DataFrame({"year": pd.array([None, None], dtype="Int64")})},
-        {"routes": pd.DataFrame({"route_id": ["btc"]})},
-        {"visits": "a DataError stand-in, not a frame"},
-    ],
-    ids=["none", "empty", "all-missing", "no-year-column", "not-a-frame"],
-)
-def test_year_bounds_falls_back_without_years(frames):
-    assert year_bounds(frames, (1991, 2025)) == (1991, 2025)
-
-
-def test_year_bounds_returns_plain_ints():
-    lo, hi = year_bounds({"t": pd.DataFrame({"year": pd.array([2001, 2016], dtype="Int64")})}, (0, 0))
-    assert (type(lo), type(hi)) == (int, int)
+def test_a_bad_link_falls_back_to_the_defaults_with_a_notice():
+    parsed = parse_year_range({"from": "x"}, 1920, 2025, default_start=1991)
+    assert (parsed.start, parsed.end) == (1991, 2025)
+    assert notice_text(parsed) == "The link's year range was not a valid year; showing 1991–2025."

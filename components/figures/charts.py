@@ -1,0 +1,905 @@
+"""Plotly figure builders for trade, diplomacy and the diaspora: rows in, Figure out. Pure: no streamlit.
+
+Every figure has a title with unit and period, labelled axes, hover text in the reader's language and its
+source line inside. The same marks mean the same thing everywhere (figures/style.py): direction = colour,
+reporter = line dash and marker, derived = open marker, bound = triangle, approximate date = open marker on a
+line spanning the period it stands for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.figures.style import (
+    DIRECTION_COLOURS,
+    INK,
+    MUTED,
+    PALETTE,
+    REPORTER_STYLE,
+    axis_refs,
+    date_axis,
+    escape,
+    finish,
+    firmness,
+    legend_key,
+    merge,
+    stacked_axes,
+    wrap,
+)
+from components.shaping.labels import Labels
+from components.shaping.transforms import FLOWS, REPORTERS, series_with_gaps
+
+
+def _value_text(labels: Labels, value: float, qualifier: object = None, digits: int = 1) -> str:
+    return firmness(labels.lang, qualifier=qualifier).sign + labels.lang.number(value, digits)
+
+
+def _point_hover(labels: Labels, row: dict, what: str, unit: str, digits: int = 1) -> str:
+    """'<b>2019</b> · Kazakhstan → Azerbaijan: 205.0 million USD<br>Azerbaijani statistics · as reported<br>Source'"""
+    _ = labels.lang._
+    mark = firmness(labels.lang, derived=bool(row.get("is_derived")), qualifier=row.get("qualifier"))
+    when = labels.period(row.get("period"), row.get("year"))
+    value = _value_text(labels, row["value_usd_m"], row.get("qualifier"), digits)
+    lines = [
+        f"<b>{escape(when)}</b> · {escape(what)}: {escape(value)} {escape(unit)}",
+        f"{escape(labels.name('reporter', row.get('reporter')))} · {escape(mark.label)}",
+    ]
+    if row.get("cite"):
+        lines.append("<i>" + escape(_("Source: {source}").format(source=row["cite"])) + "</i>")
+    return "<br>".join(lines)
+
+
+def _symbols(rows: pd.DataFrame, base: str) -> list[str]:
+    out = []
+    for derived, qualifier in zip(rows["is_derived"].fillna(False), rows["qualifier"]):
+        mark = firmness(
+            Labels.__new__(Labels).lang if False else _EN,
+            derived=bool(derived),
+            qualifier=None if pd.isna(qualifier) else qualifier,
+        )
+        symbol = mark.symbol
+        if symbol == "circle":
+            symbol = base
+        elif symbol == "circle-open":
+            symbol = base + "-open"
+        out.append(symbol)
+    return out
+
+
+from components.i18n import Lang as _Lang  # noqa: E402 - only the symbols of firmness are language-free
+
+_EN = _Lang()
+
+
+def _part_year_symbol(symbol: str) -> str:
+    """Part-year figures are hollow diamonds; a bound keeps its triangle, an approximate value its dot."""
+    if symbol.startswith("triangle"):
+        return symbol
+    return "diamond-open-dot" if symbol.endswith("-dot") else "diamond-open"
+
+
+def _gapped(rows: pd.DataFrame, y: str) -> tuple[list, list, list]:
+    """x, y and the row of each point, None where a missing year breaks the line."""
+    rows = rows.sort_values("year")
+    xs, ys = series_with_gaps(rows, "year", y)
+    records = rows.to_dict("records")
+    by_year = {int(r["year"]): r for r in records}
+    return xs, ys, [by_year.get(x) if v is not None else None for x, v in zip(xs, ys)]
+
+
+def firmness_keys(labels: Labels, rows: pd.DataFrame) -> list[dict]:
+    """Legend entries explaining the markers that appear in `rows` (derived, bounds, approximate)."""
+    _ = labels.lang._
+    keys = []
+    derived = rows["is_derived"].fillna(False).astype(bool) if "is_derived" in rows else pd.Series(False)
+    qualifier = rows["qualifier"] if "qualifier" in rows else pd.Series(dtype="str")
+    if derived.any():
+        keys.append(legend_key(_("open marker: derived (computed by us)"), "circle-open"))
+    if (qualifier == "upper_bound").any():
+        keys.append(legend_key(_("▼ upper bound (at most)"), "triangle-down"))
+    if (qualifier == "lower_bound").any():
+        keys.append(legend_key(_("▲ lower bound (at least)"), "triangle-up"))
+    if (qualifier == "about").any():
+        keys.append(legend_key(_("◎ approximate"), "circle-open-dot"))
+    return keys
+
+
+def reporter_keys(labels: Labels, reporters) -> list[dict]:
+    """Legend entries for the line style of each reporter present (colour-free: colour means direction)."""
+    out = []
+    for reporter in REPORTERS:
+        if reporter in set(reporters):
+            style = REPORTER_STYLE[reporter]
+            out.append(
+                {
+                    "type": "scatter",
+                    "x": [None],
+                    "y": [None],
+                    "mode": "lines+markers",
+                    "name": labels.name("reporter", reporter),
+                    "legendgroup": "reporter",
+                    "line": {"color": MUTED, "dash": style["dash"], "width": 2},
+                    "marker": {"symbol": style["symbol"], "color": MUTED, "size": 8},
+                    "hoverinfo": "skip",
+                }
+            )
+    return out
+
+
+def turnover_figure(
+    annual: pd.DataFrame, part: pd.DataFrame, others: pd.DataFrame, labels: Labels, period: str, source: str
+) -> go.Figure:
+    """Full-year turnover by direction (colour) and reporter (line and marker); lines break at missing years;
+    part-year figures as labelled hollow diamonds apart from the lines; other sources' values as crosses."""
+    _ = labels.lang._
+    unit = _("million USD")
+    traces = []
+    for flow in FLOWS:
+        for reporter in REPORTERS:
+            rows = annual[(annual["flow"] == flow) & (annual["reporter"] == reporter)]
+            if rows.empty:
+                continue
+            xs, ys, recs = _gapped(rows, "value_usd_m")
+            style = REPORTER_STYLE[reporter]
+            symbols = {
+                int(r["year"]): s
+                for r, s in zip(
+                    rows.sort_values("year").to_dict("records"), _symbols(rows.sort_values("year"), style["symbol"])
+                )
+            }
+            name = labels.name("flow", flow)
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": xs,
+                    "y": ys,
+                    "mode": "lines+markers",
+                    "connectgaps": False,
+                    "name": f"{name} · {reporter}",
+                    "legendgroup": flow,
+                    "showlegend": False,
+                    "line": {
+                        "color": DIRECTION_COLOURS[flow],
+                        "dash": style["dash"],
+                        "width": 2.5 if flow == "total" else 2,
+                    },
+                    "marker": {
+                        "size": 9,
+                        "symbol": [symbols.get(x, style["symbol"]) for x in xs],
+                        "color": DIRECTION_COLOURS[flow],
+                        "line": {"width": 2, "color": DIRECTION_COLOURS[flow]},
+                    },
+                    "hovertext": [_point_hover(labels, r, name, unit) if r else "" for r in recs],
+                    "hovertemplate": "%{hovertext}<extra></extra>",
+                }
+            )
+    for flow in FLOWS:  # one legend entry per direction (colour), one per reporter (line), below
+        if (annual["flow"] == flow).any() or (part["flow"] == flow).any():
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [None],
+                    "y": [None],
+                    "mode": "lines",
+                    "legendgroup": flow,
+                    "name": labels.name("flow", flow),
+                    "line": {"color": DIRECTION_COLOURS[flow], "width": 3},
+                    "hoverinfo": "skip",
+                }
+            )
+    traces += reporter_keys(labels, pd.concat([annual["reporter"], part["reporter"]]))
+    totals = part[part["flow"] == "total"]
+    if not totals.empty:
+        hover = [_point_hover(labels, r, _("total, part of the year only"), unit) for r in totals.to_dict("records")]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": totals["year"],
+                "y": totals["value_usd_m"],
+                "mode": "markers+text",
+                "name": _("part-year total (not a full year)"),
+                "legendgroup": "key",
+                "marker": {
+                    "symbol": [_part_year_symbol(s) for s in _symbols(totals, "diamond")],
+                    "size": 12,
+                    "color": PALETTE["red"],
+                    "line": {"width": 2, "color": PALETTE["red"]},
+                },
+                "text": [escape(labels.period(p, None)) for p in totals["period"]],
+                "textposition": "top center",
+                "textfont": {"color": PALETTE["red"], "size": 11},
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    if not others.empty:
+        hover = [
+            _point_hover(labels, r, labels.name("flow", r["flow"]) + " — " + _("another source"), unit)
+            for r in others.to_dict("records")
+        ]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": others["year"],
+                "y": others["value_usd_m"],
+                "mode": "markers",
+                "name": _("× same reporter, another source"),
+                "legendgroup": "key",
+                "marker": {
+                    "symbol": "x-thin-open",
+                    "size": 10,
+                    "color": [DIRECTION_COLOURS[f] for f in others["flow"]],
+                    "line": {"width": 2, "color": [DIRECTION_COLOURS[f] for f in others["flow"]]},
+                },
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    traces += firmness_keys(labels, pd.concat([annual, part]))
+    years = pd.concat([annual["year"], part["year"]]).dropna()
+    dtick = 1 if years.nunique() and years.max() - years.min() <= 14 else 2
+    return finish(
+        traces,
+        {"xaxis": {"dtick": dtick, "tickformat": "d"}},
+        _("Azerbaijan–Kazakhstan trade turnover by direction and reporter, {period} (million USD)").format(
+            period=period
+        ),
+        labels.lang,
+        y_title=_("million USD (current prices)"),
+        x_title=_("Year"),
+        source=source,
+        height=460,
+    )
+
+
+def _reporter_lines(
+    wide: pd.DataFrame,
+    column: str,
+    colour: str,
+    labels: Labels,
+    what: str,
+    unit: str,
+    digits: int,
+    sign: bool = False,
+    derived: str | None = None,
+) -> list[dict]:
+    """One line per reporter, broken at missing years; a value computed from derived figures has an open marker."""
+    traces = []
+    for reporter in REPORTERS:
+        rows = wide[(wide["reporter"] == reporter)].dropna(subset=[column])
+        if rows.empty:
+            continue
+        xs, ys = series_with_gaps(rows, "year", column)
+        style = REPORTER_STYLE[reporter]
+        flagged = set(rows.loc[rows[derived].astype(bool), "year"].astype(int)) if derived else set()
+        symbols = [style["symbol"] + ("-open" if x in flagged else "") for x in xs]
+        hover = [
+            (
+                ""
+                if v is None
+                else f"<b>{x}</b> · {escape(what)}: "
+                f"{'+' if sign and v > 0 else ''}{escape(labels.lang.number(v, digits))} {escape(unit)}<br>"
+                f"{escape(labels.name('reporter', reporter))}"
+            )
+            for x, v in zip(xs, ys)
+        ]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "name": labels.name("reporter", reporter),
+                "line": {"color": colour, "dash": style["dash"], "width": 2},
+                "marker": {"symbol": symbols, "size": 9, "color": colour, "line": {"width": 2, "color": colour}},
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    return traces
+
+
+def balance_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+    """Azerbaijan's trade balance with Kazakhstan (its exports minus imports) per year, one line per reporter."""
+    _ = labels.lang._
+    traces = _reporter_lines(
+        wide,
+        "balance_az",
+        PALETTE["purple"],
+        labels,
+        _("Azerbaijan's balance"),
+        _("million USD"),
+        1,
+        derived="balance_derived",
+    )
+    if wide["balance_derived"].any():
+        traces.append(legend_key(_("open marker: from derived values (computed by us)"), "circle-open"))
+    return finish(
+        traces,
+        {"xaxis": {"tickformat": "d"}},
+        _("Azerbaijan's trade balance with Kazakhstan, {period} (million USD)").format(period=period),
+        labels.lang,
+        y_title=_("million USD (exports − imports)"),
+        x_title=_("Year"),
+        source=source,
+        height=360,
+        after={"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}},
+    )
+
+
+def change_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+    """Change of total turnover on the year before from the same reporter (consecutive years only)."""
+    _ = labels.lang._
+    traces = _reporter_lines(
+        wide,
+        "total_change_pct",
+        PALETTE["green"],
+        labels,
+        _("change on the year before"),
+        "%",
+        1,
+        sign=True,
+        derived="change_derived",
+    )
+    if wide["change_derived"].any():
+        traces.append(legend_key(_("open marker: from derived values (computed by us)"), "circle-open"))
+    return finish(
+        traces,
+        {"xaxis": {"tickformat": "d"}},
+        _("Year-on-year change of total turnover, {period} (%)").format(period=period),
+        labels.lang,
+        y_title=_("change on the year before, %"),
+        x_title=_("Year"),
+        source=source,
+        height=360,
+        after={"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}},
+    )
+
+
+def products_figure(products: pd.DataFrame, flow: str, labels: Labels, source: str) -> go.Figure:
+    """Top products in one direction of trade, largest at the top (million USD)."""
+    _ = labels.lang._
+    rows = products.sort_values("rank", ascending=False)
+    when = labels.period(rows["period"].iloc[0], rows["year"].iloc[0]) if not rows.empty else ""
+    names = [wrap(p, 26) for p in rows["product"]]
+    slots = len(names) * max([34] + [17 * (n.count("<br>") + 1) + 8 for n in names])
+    bars = {
+        "type": "bar",
+        "x": rows["value_usd"] / 1e6,
+        "y": names,
+        "orientation": "h",
+        "showlegend": False,
+        "marker": {"color": DIRECTION_COLOURS[flow]},
+        "text": [labels.lang.number(v / 1e6, 2) for v in rows["value_usd"]],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "textfont": {"color": INK},
+        "hovertext": [
+            f"{n}: {labels.lang.number(v / 1e6, 3)} {escape(_('million USD'))}"
+            for n, v in zip(names, rows["value_usd"])
+        ],
+        "hovertemplate": "%{hovertext}<extra></extra>",
+    }
+    top = float(rows["value_usd"].max()) / 1e6 * 1.25 if not rows.empty else 1
+    return finish(
+        [bars],
+        {"xaxis": {"range": [0, top]}, "yaxis": {"automargin": True}},
+        _("Top products, {flow}, {period} (million USD)").format(flow=labels.name("flow", flow), period=when),
+        labels.lang,
+        x_title=_("million USD"),
+        source=source,
+        height=120 + max(slots, 100),
+        after={"yaxis": {"title": {"text": None}}},
+    )
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+PRECISION_DAYS = {"day": 0, "month": 30, "year": 365}
+
+
+def period_bounds(date_start: pd.Series, precision: pd.Series) -> tuple[list, list, list]:
+    """(first day, middle, last day) of each partial date's period: a year stands for the whole year."""
+    firsts, mids, lasts = [], [], []
+    for start, prec in zip(pd.to_datetime(date_start), precision):
+        start = start.date()
+        if prec == "year":
+            last = dt.date(start.year, 12, 31)
+        elif prec == "month":
+            nxt = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+            last = nxt - dt.timedelta(days=1)
+        else:
+            last = start
+        firsts.append(start)
+        lasts.append(last)
+        mids.append(start + (last - start) / 2)
+    return firsts, mids, lasts
+
+
+def dated_marks(
+    rows: pd.DataFrame,
+    y: list,
+    name: str,
+    hover: list[str],
+    colour: str,
+    symbol: str,
+    row: int | None = None,
+    legend: bool = True,
+    group: str | None = None,
+) -> list[dict]:
+    """Marks on a time line: exact dates filled at their day; a month or a year (a stand-in date) drawn open at
+    the middle of its period, on a thin line spanning the period, so it never looks exact."""
+    refs = axis_refs(row) if row else {}
+    precision = rows["date_precision"].fillna("day").tolist()
+    firsts, mids, lasts = period_bounds(rows["date_start"], precision)
+    exact = [p == "day" for p in precision]
+    traces = []
+    seg_x, seg_y = [], []
+    for f, last, yv, ex in zip(firsts, lasts, y, exact):
+        if not ex:
+            seg_x += [f, last, None]
+            seg_y += [yv, yv, None]
+    if seg_x:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": seg_x,
+                "y": seg_y,
+                "mode": "lines",
+                "showlegend": False,
+                "legendgroup": group or name,
+                "hoverinfo": "skip",
+                "line": {"color": colour, "width": 2},
+                **refs,
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": mids,
+            "y": y,
+            "mode": "markers",
+            "name": name,
+            "legendgroup": group or name,
+            "showlegend": legend,
+            "marker": {
+                "symbol": [symbol if ex else symbol + "-open" for ex in exact],
+                "size": 12,
+                "color": colour,
+                "line": {"width": 2, "color": colour},
+            },
+            "hovertext": hover,
+            "hovertemplate": "%{hovertext}<extra></extra>",
+            **refs,
+        }
+    )
+    return traces
+
+
+def approximate_key(labels: Labels, rows: pd.DataFrame) -> list[dict]:
+    if (rows["date_precision"] != "day").any():
+        return [
+            legend_key(labels.lang._("open marker on a line: month or year only (not an exact day)"), "circle-open")
+        ]
+    return []
+
+
+LANES = ("AZ → KZ", "KZ → AZ", "elsewhere", "agreement")
+LANE_STYLE = {
+    "AZ → KZ": (DIRECTION_COLOURS["az_to_kz"], "triangle-right"),
+    "KZ → AZ": (DIRECTION_COLOURS["kz_to_az"], "triangle-left"),
+    "elsewhere": (PALETTE["purple"], "diamond"),
+    "agreement": (PALETTE["green"], "square"),
+}
+
+
+def lane_name(labels: Labels, lane: str) -> str:
+    _ = labels.lang._
+    return {
+        "AZ → KZ": _("Azerbaijani leader in Kazakhstan"),
+        "KZ → AZ": _("Kazakh leader in Azerbaijan"),
+        "elsewhere": _("meeting elsewhere"),
+        "agreement": _("document signed"),
+    }[lane]
+
+
+def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+    """Trade and diplomacy together: annual total turnover per reporter (top, lines broken at missing years)
+    over lanes of visits and documents (bottom)."""
+    _ = labels.lang._
+    layout = stacked_axes(2, 0.08, heights=(0.5, 0.5))
+    traces = []
+    totals = annual[annual["flow"] == "total"]
+    for reporter in REPORTERS:
+        rows = totals[totals["reporter"] == reporter]
+        if rows.empty:
+            continue
+        xs, ys, recs = _gapped(rows, "value_usd_m")
+        style = REPORTER_STYLE[reporter]
+        sorted_rows = rows.sort_values("year")
+        symbols = dict(zip(sorted_rows["year"].astype(int), _symbols(sorted_rows, style["symbol"])))
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [None if x is None else dt.date(x, 7, 1) for x in xs],
+                "y": ys,
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "name": _("Turnover, {reporter}").format(reporter=labels.name("reporter", reporter)),
+                "line": {"color": DIRECTION_COLOURS["total"], "dash": style["dash"], "width": 2},
+                "marker": {
+                    "size": 8,
+                    "symbol": [symbols.get(x, style["symbol"]) for x in xs],
+                    "color": DIRECTION_COLOURS["total"],
+                },
+                "hovertext": [
+                    _point_hover(labels, r, _("total turnover"), _("million USD")) if r else "" for r in recs
+                ],
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                **axis_refs(1),
+            }
+        )
+    for lane in LANES:
+        rows = marks[marks["lane"] == lane]
+        if rows.empty:
+            continue
+        colour, symbol = LANE_STYLE[lane]
+        hover = [
+            f"<b>{escape(labels.date(d, p))}</b><br>{wrap(lab, 70)}<br>{wrap(det, 70)}<br>"
+            f"<i>{escape(_('Source: {source}').format(source=c))}</i>"
+            for d, p, lab, det, c in zip(
+                rows["date"], rows["date_precision"], rows["label"], rows["detail"], rows["cite"]
+            )
+        ]
+        traces += dated_marks(
+            rows, [lane_name(labels, lane)] * len(rows), lane_name(labels, lane), hover, colour, symbol, row=2
+        )
+    traces += firmness_keys(labels, totals) + approximate_key(labels, marks)
+    merge(
+        layout,
+        {
+            "yaxis2": {
+                "categoryorder": "array",
+                "categoryarray": [lane_name(labels, lane) for lane in LANES][::-1],
+                "rangemode": "normal",
+                "automargin": True,
+            },
+            "xaxis": date_axis(period),
+            "xaxis2": date_axis(period),
+        },
+    )
+    return finish(
+        traces,
+        layout,
+        _("Trade and diplomacy together, {period}").format(period=period),
+        labels.lang,
+        subtitle=_("total turnover (million USD) with visits and documents signed"),
+        y_title=_("million USD"),
+        x_title=_("Date"),
+        source=source,
+        height=560,
+    )
+
+
+def visits_figure(visits: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+    """Visits on a time axis, one lane per direction, colour by kind of visit."""
+    _ = labels.lang._
+    type_colours = {
+        "state": PALETTE["indigo"],
+        "official": PALETTE["blue"],
+        "working": PALETTE["orange"],
+        "council": PALETTE["wine"],
+        "summit": PALETTE["purple"],
+        "other": PALETTE["grey"],
+    }
+    traces = []
+    for visit_type, colour in type_colours.items():
+        rows = visits[visits["visit_type"] == visit_type]
+        if rows.empty:
+            continue
+        hover = []
+        for r in rows.to_dict("records"):
+            docs = r.get("documents_signed")
+            lines = [
+                f"<b>{escape(labels.date(r['date'], r['date_precision']))}</b> · "
+                f"{escape(labels.name('person', r['visitor']))}"
+                + (f" ({escape(r['visitor_role'])})" if isinstance(r.get("visitor_role"), str) else ""),
+                escape(
+                    ", ".join(
+                        x for x in (labels.name("city", r.get("city")), labels.name("country", r["host_country"])) if x
+                    )
+                ),
+                wrap(r["occasion"], 70),
+            ]
+            if docs is not None and not pd.isna(docs):
+                lines.append(
+                    escape(
+                        labels.lang.ngettext("{n} document signed", "{n} documents signed", int(docs)).format(
+                            n=int(docs)
+                        )
+                    )
+                )
+            lines.append("<i>" + escape(_("Source: {source}").format(source=r["cite"])) + "</i>")
+            hover.append("<br>".join(lines))
+        lanes = [lane_name(labels, d) for d in rows["direction"]]
+        traces += dated_marks(rows, lanes, labels.name("visit_type", visit_type), hover, colour, "circle")
+    traces += approximate_key(labels, visits)
+    return finish(
+        traces,
+        {
+            "yaxis": {
+                "categoryorder": "array",
+                "categoryarray": [lane_name(labels, lane) for lane in LANES[:3]][::-1],
+                "automargin": True,
+                "rangemode": "normal",
+            },
+            "xaxis": date_axis(period),
+        },
+        _("Visits and meetings by direction, {period}").format(period=period),
+        labels.lang,
+        x_title=_("Date"),
+        source=source,
+        height=360,
+    )
+
+
+def agreements_figure(by_domain: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+    """Documents signed per year and domain as a dot grid: one row per domain (named on the axis, so no colour
+    has to be told apart), the dot's size and label the number of documents."""
+    _ = labels.lang._
+    domains = sorted(by_domain["domain"].unique(), key=lambda d: labels.name("domain", d))
+    names = [labels.name("domain", d) for d in by_domain["domain"]]
+    hover = [
+        f"<b>{int(y)}</b> · {escape(n)}: "
+        + escape(labels.lang.ngettext("{n} document", "{n} documents", int(c)).format(n=int(c)))
+        for y, n, c in zip(by_domain["year"], names, by_domain["agreements"])
+    ]
+    dots = {
+        "type": "scatter",
+        "x": by_domain["year"],
+        "y": names,
+        "mode": "markers+text",
+        "showlegend": False,
+        "marker": {
+            "size": [10 + 5 * min(int(c), 8) for c in by_domain["agreements"]],
+            "color": PALETTE["green"],
+            "line": {"width": 1, "color": "white"},
+        },
+        "text": [str(int(c)) for c in by_domain["agreements"]],
+        "textfont": {"color": "white", "size": 11},
+        "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra></extra>",
+    }
+    return finish(
+        [dots],
+        {
+            "xaxis": {"tickformat": "d"},
+            "yaxis": {
+                "categoryorder": "array",
+                "categoryarray": [labels.name("domain", d) for d in domains][::-1],
+                "automargin": True,
+                "rangemode": "normal",
+            },
+        },
+        _("Documents signed per year by domain, {period} (number of documents)").format(period=period),
+        labels.lang,
+        x_title=_("Year"),
+        source=source,
+        height=140 + 34 * max(3, len(domains)),
+    )
+
+
+MEASURE_STYLE = {
+    "census": ("circle", PALETTE["blue"]),
+    "official": ("square", PALETTE["green"]),
+    "estimate": ("diamond-open", PALETTE["orange"]),
+    "statement": ("star-open", PALETTE["purple"]),
+}
+
+
+def diaspora_figure(diaspora: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+    """Population counts by kind of measure; a range a source gives is a bar from low to high; censuses joined
+    by a line only between consecutive censuses (none is ten years from the next, so no line claims a year)."""
+    _ = labels.lang._
+    traces = []
+    for measure, (symbol, colour) in MEASURE_STYLE.items():
+        rows = diaspora[diaspora["measure"] == measure].sort_values("year")
+        if rows.empty:
+            continue
+        high = rows["population_high"].astype("float64")
+        spread = (high - rows["population"].astype("float64")).fillna(0)
+        hover = []
+        for r, h in zip(rows.to_dict("records"), high):
+            mark = firmness(labels.lang, qualifier=r.get("qualifier"))
+            value = mark.sign + labels.lang.number(r["population"], 0)
+            if pd.notna(h):
+                value += "–" + labels.lang.number(h, 0)
+            line = f"<b>{int(r['year'])}</b>: {escape(value)} ({escape(labels.name('measure', measure))})"
+            hover.append(
+                line
+                + "<br><i>"
+                + escape(_("Source: {source}").format(source=r["cite"]))
+                + "</i>"
+                + (f"<br>{wrap(r['note'], 70)}" if isinstance(r.get("note"), str) else "")
+            )
+        symbols = [
+            {"upper_bound": "triangle-down", "lower_bound": "triangle-up"}.get(q, symbol)
+            for q in rows["qualifier"].fillna("")
+        ]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": rows["year"],
+                "y": rows["population"],
+                "name": labels.name("measure", measure),
+                "mode": "lines+markers" if measure == "census" else "markers",
+                "line": {"color": colour, "width": 2},
+                "marker": {"symbol": symbols, "size": 11, "color": colour, "line": {"width": 2, "color": colour}},
+                "error_y": {
+                    "type": "data",
+                    "array": spread,
+                    "arrayminus": [0] * len(rows),
+                    "visible": bool(spread.any()),
+                    "color": colour,
+                    "thickness": 2,
+                    "width": 6,
+                },
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    traces += firmness_keys(labels, diaspora.assign(is_derived=False))
+    return finish(
+        traces,
+        {"xaxis": {"tickformat": "d"}},
+        _("Azerbaijanis in Kazakhstan by source and kind of count, {period} (people)").format(period=period),
+        labels.lang,
+        y_title=_("people"),
+        x_title=_("Year"),
+        source=source,
+        height=420,
+    )
+
+
+CATEGORY_COLOURS = {
+    "diplomacy": PALETTE["blue"],
+    "multilateral": PALETTE["indigo"],
+    "caspian": PALETTE["wine"],
+    "corridor": PALETTE["orange"],
+    "energy": PALETTE["brown"],
+    "economy": PALETTE["green"],
+    "diaspora": PALETTE["purple"],
+    "culture": PALETTE["purple"],
+    "conflict": PALETTE["red"],
+    "other": PALETTE["grey"],
+    "visit": PALETTE["blue"],
+    "agreement": PALETTE["green"],
+}
+
+
+def chronology_figure(items: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+    """Every event, visit and document on one time line, one lane per topic (lane names on the axis)."""
+    _ = labels.lang._
+    traces = []
+    lanes = list(dict.fromkeys(items.sort_values("lane_order")["lane"]))
+    for lane in lanes:
+        rows = items[items["lane"] == lane]
+        hover = [
+            f"<b>{escape(labels.date(d, p))}</b> · {escape(k)}<br>{wrap(w, 70)}<br>"
+            f"<i>{escape(_('Source: {source}').format(source=c))}</i>"
+            + (f"<br><b>{escape(_('Sources disagree'))}:</b> {wrap(x, 70)}" if x else "")
+            for d, p, k, w, c, x in zip(
+                rows["date"],
+                rows["date_precision"],
+                rows["kind_label"],
+                rows["what"],
+                rows["cite"],
+                rows["disagreement"],
+            )
+        ]
+        colour = CATEGORY_COLOURS.get(rows["colour_key"].iloc[0], PALETTE["grey"])
+        traces += dated_marks(rows, [lane] * len(rows), lane, hover, colour, "circle", legend=False)
+        flagged = rows[rows["disagreement"] != ""]
+        if not flagged.empty:
+            _firsts, mids, _lasts = period_bounds(flagged["date_start"], flagged["date_precision"].fillna("day"))
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": mids,
+                    "y": [lane] * len(flagged),
+                    "mode": "markers",
+                    "showlegend": False,
+                    "hoverinfo": "skip",
+                    "marker": {
+                        "symbol": "circle-open",
+                        "size": 20,
+                        "color": PALETTE["red"],
+                        "line": {"width": 2, "color": PALETTE["red"]},
+                    },
+                }
+            )
+    traces += approximate_key(labels, items)
+    if (items["disagreement"] != "").any():
+        traces.append(
+            legend_key(_("red ring: the sources disagree (see the table)"), "circle-open", colour=PALETTE["red"])
+        )
+    return finish(
+        traces,
+        {
+            "xaxis": date_axis(period),
+            "yaxis": {
+                "categoryorder": "array",
+                "categoryarray": lanes[::-1],
+                "automargin": True,
+                "rangemode": "normal",
+            },
+        },
+        _("Chronology of Azerbaijan–Kazakhstan relations, {period}").format(period=period),
+        labels.lang,
+        subtitle=_("events, visits and documents by topic"),
+        x_title=_("Date"),
+        source=source,
+        height=160 + 40 * max(3, len(lanes)),
+    )
+
+
+def indicator_figure(rows: pd.DataFrame, labels: Labels, title: str, unit: str, period: str, source: str) -> go.Figure:
+    """One indicator over the years, one marker series per source; ranges as bars, bounds as triangles."""
+    _ = labels.lang._
+    traces = []
+    for i, (sid, group) in enumerate(rows.sort_values("year").groupby("cite", sort=False)):
+        colour = list(PALETTE.values())[i % 8]
+        high = group["value_high"].astype("float64")
+        spread = (high - group["value"].astype("float64")).fillna(0)
+        hover = []
+        for r in group.to_dict("records"):
+            mark = firmness(labels.lang, derived=bool(r.get("is_derived")), qualifier=r.get("qualifier"))
+            value = mark.sign + labels.lang.compact(r["value"])
+            if pd.notna(r.get("value_high")):
+                value += "–" + labels.lang.compact(r["value_high"])
+            when = labels.period(r.get("period"), r.get("year"))
+            stated = r.get("stated_year")
+            extra = (" · " + _("stated in {year}").format(year=int(stated))) if pd.notna(stated) else ""
+            hover.append(
+                f"<b>{escape(when)}</b>: {escape(value)} {escape(unit)}{escape(extra)}<br>"
+                f"<i>{escape(_('Source: {source}').format(source=r['cite']))}</i>"
+            )
+        symbols = []
+        for d, q in zip(group["is_derived"].fillna(False), group["qualifier"]):
+            symbols.append(firmness(labels.lang, derived=bool(d), qualifier=None if pd.isna(q) else q).symbol)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": group["year"],
+                "y": group["value"],
+                "mode": "markers",
+                "name": sid,
+                "marker": {"symbol": symbols, "size": 11, "color": colour, "line": {"width": 2, "color": colour}},
+                "error_y": {
+                    "type": "data",
+                    "array": spread,
+                    "arrayminus": [0] * len(group),
+                    "visible": bool(spread.any()),
+                    "color": colour,
+                    "thickness": 2,
+                    "width": 6,
+                },
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+            }
+        )
+    traces += firmness_keys(labels, rows)
+    return finish(
+        traces,
+        {"xaxis": {"tickformat": "d"}},
+        f"{title}, {period} ({unit})",
+        labels.lang,
+        y_title=unit,
+        x_title=_("Year"),
+        source=source,
+        height=380,
+    )

@@ -1,0 +1,193 @@
+"""Corridor figures: volumes against capacity and targets, milestones. Rows in, Figure out. Pure."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from components.figures.charts import approximate_key, dated_marks, firmness_keys
+from components.figures.style import (
+    PALETTE,
+    approximate_year_bars,
+    axis_refs,
+    date_axis,
+    escape,
+    finish,
+    firmness,
+    legend_key,
+    merge,
+    stacked_axes,
+    wrap,
+)
+from components.shaping.labels import Labels
+from components.shaping.transforms import series_with_gaps
+
+STATUS_STYLE = {  # actual solid and filled; plans, expectations and targets hollow and dashed
+    "actual": {"symbol": "circle", "dash": "solid"},
+    "planned": {"symbol": "square-open", "dash": "dash"},
+    "expected": {"symbol": "diamond-open", "dash": "dot"},
+    "target": {"symbol": "star-open", "dash": "dashdot"},
+}
+METRIC_COLOURS = {
+    "throughput": PALETTE["blue"],
+    "capacity": PALETTE["red"],
+    "count": PALETTE["green"],
+    "transit_time": PALETTE["purple"],
+    "other": PALETTE["grey"],
+}
+
+
+def series_name(labels: Labels, metric: str, status: str, period: str, scope: object) -> str:
+    _ = labels.lang._
+    parts = [labels.name("metric", metric), labels.name("volume_status", status)]
+    if period not in ("annual", "", None) and isinstance(period, str):
+        parts.append(_("part of the year"))
+    if isinstance(scope, str) and scope:
+        parts.append(scope)
+    return " · ".join(parts)
+
+
+def _hover(labels: Labels, r: dict, unit: str) -> str:
+    _ = labels.lang._
+    mark = firmness(labels.lang, qualifier=r.get("qualifier"))
+    value = mark.sign + labels.lang.compact(r["value"])
+    if pd.notna(r.get("value_high")):
+        value += "–" + labels.lang.compact(r["value_high"])
+    when = labels.period(r.get("period"), r.get("year"))
+    lines = [
+        f"<b>{escape(when)}</b> · {escape(series_name(labels, r['metric'], r['status'], r['period'], r.get('scope')))}"
+        f": {escape(value)} {escape(unit)}"
+    ]
+    if pd.notna(r.get("stated_year")) and r["status"] != "actual":
+        lines.append(
+            escape(_("stated in {stated} for {year}").format(stated=int(r["stated_year"]), year=int(r["year"])))
+        )
+    if r.get("year_approx") is True:
+        lines.append(escape(_("the year is approximate (the source gives none, or only about when)")))
+    if r.get("given"):
+        lines.append(escape(_("the source gives {value}").format(value=r["given"])))
+    lines.append("<i>" + escape(_("Source: {source}").format(source=r["cite"])) + "</i>")
+    if isinstance(r.get("note"), str) and r["note"]:
+        lines.append(wrap(r["note"], 70))
+    return "<br>".join(lines)
+
+
+def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> go.Figure:
+    """One corridor: one panel per unit (never two units on one axis); within a panel one series per metric,
+    status, part of year and scope. Lines break at missing years; a range is a bar from its low to its high
+    end; a plan, expectation or target sits at the year it is for (its hover says when it was stated)."""
+    _ = labels.lang._
+    units = list(dict.fromkeys(rows.sort_values("unit")["unit"]))
+    layout = stacked_axes(len(units), 0.1)
+    traces = []
+    for i, unit in enumerate(units, start=1):
+        in_unit = rows[rows["unit"] == unit]
+        unit_name = labels.name("unit", unit)
+        keys = ["metric", "status", "period", "scope"]
+        for (metric, status, part, scope), group in in_unit.fillna({"scope": ""}).groupby(keys, sort=True):
+            group = group.sort_values("year")
+            style = STATUS_STYLE[status]
+            colour = METRIC_COLOURS.get(metric, PALETTE["grey"])
+            xs, ys = series_with_gaps(group, "year", "value")
+            by_year = {}
+            for r in group.to_dict("records"):
+                by_year.setdefault(int(r["year"]), r)
+            recs = [by_year.get(x) if y is not None else None for x, y in zip(xs, ys)]
+            symbols = []
+            for r in recs:
+                if r is None:
+                    symbols.append(style["symbol"])
+                    continue
+                mark = firmness(labels.lang, qualifier=r.get("qualifier")).symbol
+                symbols.append(style["symbol"] if mark == "circle" else mark)
+            if part != "annual":
+                symbols = ["x-open" for _s in symbols]
+            high = [
+                None if r is None or pd.isna(r.get("value_high")) else float(r["value_high"]) - float(r["value"])
+                for r in recs
+            ]
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": xs,
+                    "y": ys,
+                    "connectgaps": False,
+                    "mode": "lines+markers" if len(group) > 1 and part == "annual" else "markers",
+                    "name": series_name(labels, metric, status, part, scope or None) + f" [{unit_name}]",
+                    "line": {"dash": style["dash"], "color": colour, "width": 2},
+                    "marker": {"symbol": symbols, "size": 11, "color": colour, "line": {"width": 2, "color": colour}},
+                    "error_x": {**approximate_year_bars(recs), "color": colour},
+                    "error_y": {
+                        "type": "data",
+                        "array": [h or 0 for h in high],
+                        "arrayminus": [0] * len(xs),
+                        "visible": any(high),
+                        "color": colour,
+                        "thickness": 2,
+                        "width": 7,
+                    },
+                    "hovertext": [_hover(labels, r, unit_name) if r else "" for r in recs],
+                    "hovertemplate": "%{hovertext}<extra></extra>",
+                    "legendgroup": unit,
+                    **axis_refs(i),
+                }
+            )
+    if rows["value_high"].notna().any():
+        traces.append(legend_key(_("vertical bar: a range (low to high end)"), "line-ns-open"))
+    traces += firmness_keys(labels, rows.assign(is_derived=False))
+    if (rows["year_approx"] == True).any():  # noqa: E712 - nullable boolean
+        traces.append(legend_key(_("horizontal bar: the year is approximate"), "line-ew-open"))
+    x_axes = [k for k in layout if k.startswith("xaxis")]
+    y_axes = {("yaxis" if i == 1 else f"yaxis{i}"): labels.name("unit", u) for i, u in enumerate(units, start=1)}
+    span = rows["year"].max() - rows["year"].min()
+    ticks = {"tickformat": "d", "dtick": 1 if span < 14 else 2}
+    merge(
+        layout,
+        {
+            **{k: dict(ticks) for k in x_axes},
+            **{k: {"rangemode": "tozero", "title": {"text": escape(u)}} for k, u in y_axes.items()},
+        },
+    )
+    return finish(
+        traces,
+        layout,
+        _("{name}: volumes against capacity and targets, {period}").format(name=name, period=period),
+        labels.lang,
+        x_title=_("Year"),
+        source=source,
+        height=220 + 220 * len(units),
+        after={"yaxis": {"title": {"text": escape(y_axes["yaxis"])}}},
+    )
+
+
+def milestone_figure(marks: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> go.Figure:
+    """Milestones and documents of one route on a time line (marks need date_start and cite)."""
+    _ = labels.lang._
+    kinds = {
+        "milestone": (_("milestone"), PALETTE["blue"], "circle"),
+        "agreement": (_("document signed"), PALETTE["green"], "square"),
+    }
+    traces = []
+    for kind, (label, colour, symbol) in kinds.items():
+        rows = marks[marks["kind"] == kind]
+        if rows.empty:
+            continue
+        hover = [
+            f"<b>{escape(labels.date(d, p))}</b><br>{wrap(w, 70)}<br>"
+            f"<i>{escape(_('Source: {source}').format(source=c))}</i>"
+            + (f"<br><b>{escape(_('Sources disagree'))}:</b> {wrap(x, 70)}" if x else "")
+            for d, p, w, c, x in zip(
+                rows["date"], rows["date_precision"], rows["what"], rows["cite"], rows["disagreement"]
+            )
+        ]
+        traces += dated_marks(rows, [label] * len(rows), label, hover, colour, symbol)
+    traces += approximate_key(labels, marks)
+    return finish(
+        traces,
+        {"xaxis": date_axis(period), "yaxis": {"rangemode": "normal", "automargin": True}},
+        _("{name}: milestones and documents, {period}").format(name=name, period=period),
+        labels.lang,
+        x_title=_("Date"),
+        source=source,
+        height=260,
+    )

@@ -1,0 +1,89 @@
+"""The route map as a PNG image for download: the same routes, colours and dashes as the interactive map,
+with its title, legend and source line drawn in. Pure (Pillow, which Streamlit already depends on)."""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+
+import pandas as pd
+from PIL import Image, ImageDraw, ImageFont
+
+from components.figures.maps import BORDER, LAND, LAND_FOCUS, WATER, dash_path
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)  # Pillow's bundled scalable font: no system font needed
+
+
+def map_png(
+    basemap: dict,
+    paths: pd.DataFrame,
+    legend: list[dict],
+    title: str,
+    source: str,
+    width: int = 1600,
+    height: int = 1000,
+) -> bytes:
+    """A PNG of the routes in `paths` (route_paths' result) over the country outlines."""
+    legend_h = 40 + 30 * math.ceil(len(legend) / 3)
+    source_lines = textwrap.wrap(source, 150)
+    title_lines = textwrap.wrap(title, 80)
+    top, bottom = 20 + 40 * len(title_lines), legend_h + 24 * len(source_lines) + 20
+    map_h = height - top - bottom
+    coords = [p for path in paths["path"] for p in path] or [[40, 35], [85, 55]]
+    lon0, lon1 = min(c[0] for c in coords) - 2, max(c[0] for c in coords) + 2
+    lat0, lat1 = min(c[1] for c in coords) - 2, max(c[1] for c in coords) + 2
+    kx = math.cos(math.radians((lat0 + lat1) / 2))
+    scale = min(width / ((lon1 - lon0) * kx), map_h / (lat1 - lat0))
+    ox = (width - (lon1 - lon0) * kx * scale) / 2
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return ox + (lon - lon0) * kx * scale, top + (lat1 - lat) * scale
+
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, top, width, top + map_h], fill=WATER)
+    for feature in basemap.get("features", []):
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates", [])
+        if geometry.get("type") == "Polygon":
+            polygons = [polygons]
+        fill = LAND_FOCUS if feature.get("properties", {}).get("iso2") in ("AZ", "KZ") else LAND
+        for polygon in polygons:
+            if polygon and len(polygon[0]) > 2:
+                draw.polygon([xy(*p[:2]) for p in polygon[0]], fill=fill, outline=BORDER)
+    draw.rectangle([0, 0, width, top], fill="white")
+    draw.rectangle([0, top + map_h, width, height], fill="white")
+    for row in paths.to_dict("records"):
+        colour = tuple(row["colour"][:3])
+        width_px = max(2, int(row["width"] * 1.6))
+        pieces = dash_path(row["path"], *row["dash"]) if row.get("dash") else [row["path"]]
+        for piece in pieces:
+            draw.line([xy(*p) for p in piece], fill=colour, width=width_px, joint="curve")
+    y = 16
+    for line in title_lines:
+        draw.text((24, y), line, fill="#2a3f5f", font=_font(30))
+        y += 40
+    y = top + map_h + 16
+    for i, item in enumerate(legend):
+        x = 24 + (i % 3) * (width // 3)
+        yy = y + (i // 3) * 30
+        colour = item["colour"]
+        if item["dasharray"]:
+            on, off = (int(v) for v in item["dasharray"].split()[:2])
+            pos = 0
+            while pos < 40:
+                draw.line([(x + pos, yy + 10), (x + min(40, pos + on), yy + 10)], fill=colour, width=4)
+                pos += on + off
+        else:
+            draw.line([(x, yy + 10), (x + 40, yy + 10)], fill=colour, width=4)
+        draw.text((x + 50, yy), item["label"], fill="#2a3f5f", font=_font(20))
+    y = height - 20 - 24 * len(source_lines)
+    for line in source_lines:
+        draw.text((24, y), line, fill="#4d5b6b", font=_font(18))
+        y += 24
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

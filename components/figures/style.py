@@ -1,0 +1,301 @@
+"""The look every figure shares: palette, marks for how firm a value is, the template, `finish`. Pure.
+
+Colours are chosen for contrast on white (text ≥ 4.5:1, marks ≥ 3:1; tests/test_palette.py computes it) and
+for colour-blind readers (hue families of Okabe–Ito, darkened). One meaning per colour across the app:
+directions of trade keep their colour on every page; reporters are told apart by line and marker, never by
+colour; how firm a value is (derived, bound, about, range) is told by the marker, the same on every chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from components.i18n import Lang
+
+INK = "#2a3f5f"  # text (10.6:1 on white)
+MUTED = "#4d5b6b"  # secondary text: tick labels, source lines (≥ 6:1)
+GRID = "#e3e8f0"
+WHITE = "#ffffff"
+PALETTE = {  # marks; each ≥ 3:1 on white
+    "blue": "#0072B2",
+    "orange": "#B35900",
+    "green": "#007A5A",
+    "purple": "#A2527F",
+    "wine": "#882255",
+    "indigo": "#332288",
+    "brown": "#8C510A",
+    "grey": "#595959",
+    "black": "#000000",
+    "red": "#C2271D",
+}
+TEXT_COLOURS = {"ink": INK, "muted": MUTED}
+DIRECTION_COLOURS = {"kz_to_az": PALETTE["blue"], "az_to_kz": PALETTE["orange"], "total": PALETTE["black"]}
+# Reporters (whose statistics): line dash and marker symbol, the colour staying the direction's.
+REPORTER_STYLE = {
+    "AZ": {"dash": "solid", "symbol": "circle"},
+    "KZ": {"dash": "dash", "symbol": "diamond"},
+    "other": {"dash": "dot", "symbol": "square"},
+}
+SEQUENCE = [PALETTE[c] for c in ("blue", "orange", "green", "purple", "wine", "indigo", "brown", "grey")]
+FONT = "Source Sans 3, Source Sans Pro, DejaVu Sans, Arial, sans-serif"  # the app's font first
+TITLE_WIDTH = 40  # characters per title line: fits a 390 px phone at 16 px
+SOURCE_WIDTH = 60  # characters per source line: fits a 390 px phone at 11 px
+LEGEND_NAME_WIDTH = 22  # legend names up to this long go two to a row
+
+TEMPLATE = go.layout.Template(
+    layout={
+        "paper_bgcolor": WHITE,
+        "plot_bgcolor": WHITE,
+        "colorway": SEQUENCE,
+        "font": {"color": INK, "family": FONT, "size": 13},
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "xaxis": {
+            "gridcolor": GRID,
+            "linecolor": GRID,
+            "zerolinecolor": GRID,
+            "ticks": "",
+            "automargin": True,
+            "zerolinewidth": 2,
+            "title": {"standoff": 12},
+            "tickfont": {"color": MUTED},
+        },
+        "yaxis": {
+            "gridcolor": GRID,
+            "linecolor": GRID,
+            "zerolinecolor": GRID,
+            "ticks": "",
+            "automargin": True,
+            "zerolinewidth": 2,
+            "title": {"standoff": 12},
+            "tickfont": {"color": MUTED},
+        },
+    }
+)
+
+
+def escape(text: object) -> str:
+    """Plotly renders a subset of HTML in titles, hover text and labels: data text is escaped."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def wrap(text: object, width: int = 70) -> str:
+    """Data text escaped line by line and wrapped with <br> (escaping after wrapping would show '<br>')."""
+    return "<br>".join(escape(line) for line in textwrap.wrap(str(text), width)) if text else ""
+
+
+def merge(base: dict, extra: dict) -> dict:
+    """`base` updated in place by `extra`, nested dicts merged key by key (as Figure.update_layout does)."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def stacked_axes(rows: int, spacing: float, heights: tuple[float, ...] | None = None) -> dict:
+    """Layout of `rows` panels stacked over one shared x axis; panel i (from 1) draws on x{i}/y{i}."""
+    heights = heights or tuple(1 / rows for _ in range(rows))
+    total = sum(heights)
+    usable = 1 - spacing * (rows - 1)
+    layout, top = {}, 1.0
+    for i, h in enumerate(heights, start=1):
+        size = usable * h / total
+        suffix = "" if i == 1 else str(i)
+        layout[f"yaxis{suffix}"] = {"domain": [max(0.0, top - size), top], "anchor": f"x{suffix}"}
+        layout[f"xaxis{suffix}"] = {
+            "anchor": f"y{suffix}",
+            "matches": "x" if i > 1 else None,
+            "showticklabels": i == rows,
+        }
+        top -= size + spacing
+    for value in layout.values():
+        if value.get("matches") is None:
+            value.pop("matches", None)
+    return layout
+
+
+def axis_refs(row: int) -> dict:
+    suffix = "" if row == 1 else str(row)
+    return {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
+
+
+@dataclass(frozen=True)
+class Firmness:
+    """How a value is drawn: its marker, and the sign its hover and tables put before it."""
+
+    symbol: str
+    sign: str
+    label: str
+
+
+def firmness(lang: Lang, *, derived: bool = False, qualifier: object = None) -> Firmness:
+    """Bounds point the way they bound (▼ at most, ▲ at least); derived values are open; 'about' is ≈."""
+    _ = lang._
+    if qualifier == "upper_bound":
+        return Firmness("triangle-down-open" if derived else "triangle-down", "≤ ", _("upper bound"))
+    if qualifier == "lower_bound":
+        return Firmness("triangle-up-open" if derived else "triangle-up", "≥ ", _("lower bound"))
+    if qualifier == "about":
+        return Firmness("circle-open-dot", "≈ ", _("approximate"))
+    if derived:
+        return Firmness("circle-open", "", _("derived (computed by us)"))
+    return Firmness("circle", "", _("as reported"))
+
+
+def date_axis(period: str) -> dict:
+    """A timeline's x axis spanning the whole years of its period ('2001–2022' or '2014'), a little wider:
+    one year, or one event, still gets a readable date axis (never a lone dot with no dates)."""
+    years = [int(y) for y in re.findall(r"\d{4}", period)] or [dt.date.today().year]
+    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+    pad = dt.timedelta(days=max(20, (last - first).days // 50))
+    return {"type": "date", "range": [(first - pad).isoformat(), (last + pad).isoformat()]}
+
+
+def approximate_year_bars(recs: list) -> dict:
+    """Horizontal bars of ±half a year on the points whose year is a stand-in (year_approx)."""
+    flags = [bool(r is not None and r.get("year_approx") is True) for r in recs]
+    return {
+        "type": "data",
+        "array": [0.5 if f else 0 for f in flags],
+        "visible": any(flags),
+        "thickness": 1.5,
+        "width": 4,
+    }
+
+
+def legend_key(name: str, symbol: str, group: str = "key", colour: str = INK) -> dict:
+    """A legend-only entry explaining a marker (no data on the plot)."""
+    return {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "name": name,
+        "legendgroup": group,
+        "marker": {"symbol": symbol, "size": 10, "color": colour, "line": {"width": 2, "color": colour}},
+        "hoverinfo": "skip",
+        "showlegend": True,
+    }
+
+
+def title_text(title: str, subtitle: str | None = None) -> str:
+    """The title wrapped to fit a phone, with an optional smaller second part (escaped)."""
+    lines = [escape(line) for line in textwrap.wrap(title, TITLE_WIDTH)]
+    if subtitle:
+        lines += [f"<span style='font-size:13px'>{escape(part)}</span>" for part in textwrap.wrap(subtitle, 48)]
+    return "<br>".join(lines)
+
+
+def finish(
+    traces: list[dict],
+    layout: dict,
+    title: str,
+    lang: Lang,
+    *,
+    y_title: str = "",
+    x_title: str | None = None,
+    source: str | None = None,
+    subtitle: str | None = None,
+    height: int = 440,
+    after: dict | None = None,
+) -> go.Figure:
+    """The figure, built once from plain dicts (plotly's property-by-property updates cost ~10x more).
+
+    Title (unit and period in it) wrapped on top; legend under the plot, where it has the width it needs on any
+    screen; the source line last, inside the figure, so an exported image carries it. `after` overrides."""
+    title_lines = len(textwrap.wrap(title, TITLE_WIDTH)) + (len(textwrap.wrap(subtitle, 48)) if subtitle else 0)
+    source_lines = textwrap.wrap(source, SOURCE_WIDTH) if source else []
+    top = 16 + 22 * title_lines
+    names = [str(t.get("name", "")) for t in traces if t.get("showlegend", True) is not False and t.get("name")]
+    columns = 2 if all(len(n) <= LEGEND_NAME_WIDTH for n in names) else 1  # fixed: the same rows on any screen
+    legend_rows = -(-len(names) // columns) if len(traces) > 1 or names else 0
+    bottom = (48 if x_title else 28) + 22 * legend_rows + 15 * len(source_lines)
+    full_height = height + 22 * title_lines + 22 * legend_rows + 15 * len(source_lines)
+    layout = merge(
+        layout,
+        {
+            # automargin: Plotly makes the top margin as tall as the wrapped title needs, so nothing is cut
+            "title": {
+                "text": title_text(title, subtitle),
+                "x": 0,
+                "xanchor": "left",
+                "xref": "paper",
+                "yref": "paper",
+                "y": 1,
+                "yanchor": "bottom",
+                "automargin": True,
+                "pad": {"b": 14},
+                "font": {"size": 16},
+            },
+            "height": full_height,
+            "margin": {"l": 56, "r": 16, "t": top, "b": bottom},
+            "legend": {
+                "orientation": "h",
+                "yanchor": "top",
+                "y": -((48 if x_title else 28) / (full_height - top - bottom)),
+                "x": 0,
+                "xanchor": "left",
+                "font": {"size": 12},
+                "entrywidthmode": "fraction",
+                "entrywidth": 1 / columns,
+                "tracegroupgap": 0,
+            },
+            "template": TEMPLATE,
+            "separators": lang.separators,
+            "yaxis": {"title": {"text": escape(y_title)}, "rangemode": "tozero"},
+        },
+    )
+    if x_title:
+        axes = [k for k in layout if k.startswith("xaxis")] or ["xaxis"]
+        bottom_axis = max(axes, key=lambda k: int(k[5:] or 1))
+        merge(layout, {bottom_axis: {"title": {"text": escape(x_title)}}})
+    if source_lines:
+        layout.setdefault("annotations", []).append(
+            {
+                "text": "<br>".join(escape(line) for line in source_lines),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -(bottom - 6) / max(1, full_height - top - bottom),
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 11, "color": MUTED},
+            }
+        )
+    if after:
+        merge(layout, after)
+    return go.Figure({"data": traces, "layout": layout})
+
+
+def empty_figure(message: str, lang: Lang) -> go.Figure:
+    """A figure that says there is nothing to draw (used where a chart must still stand)."""
+    return finish(
+        [],
+        {
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [
+                {
+                    "text": escape(message),
+                    "showarrow": False,
+                    "x": 0.5,
+                    "y": 0.5,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "font": {"size": 14},
+                }
+            ],
+        },
+        "",
+        lang,
+        height=160,
+    )

@@ -1,0 +1,169 @@
+"""What a view returns and what it is given. Pure: no streamlit.
+
+A view is a function `build(ctx, **filters) -> <page object>`: `ctx` holds the validated tables it declared
+(`@needs(...)`), the year range and the reader's language; filters are plain values (strings, tuples). It
+returns a frozen object with everything the page draws: `Chart`s (figure, accessible name and one-sentence
+summary, export file name), `Grid`s (on-screen tables: readable labels and values, as an Arrow table nobody can
+change), `Download`s (CSV bytes, machine-readable) and source lines. `components/app_data.py` caches each
+result once per (data version, years, language, filters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+import pyarrow as pa
+
+from components.i18n import Lang
+from components.shaping import export, provenance
+from components.shaping.filters import YearRange
+from components.shaping.labels import Labels
+
+ALWAYS = ("sources", "names")  # every view names its sources and its coded values
+OPTIONAL = ("discrepancies",)  # shown where a figure is drawn, if the table loaded
+
+
+def needs(*tables: str, optional: Iterable[str] = (), always: bool = True) -> Callable:
+    """Declare the tables a view builds from (required ones: if one fails, the view is not built and the page
+    shows that table's problems; optional ones arrive as None when they fail). `optional=("*",)`: every table
+    of the package. `always=False`: sources and names are optional too (a page that must stand without them)."""
+
+    def mark(build: Callable) -> Callable:
+        build.tables = tuple(dict.fromkeys((*tables, *(ALWAYS if always else ()))))
+        build.optional = tuple(dict.fromkeys((*optional, *OPTIONAL, *(() if always else ALWAYS))))
+        return build
+
+    return mark
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str  # widget key and export file stem
+    figure: go.Figure
+    title: str  # plain text: the chart's accessible name
+    summary: str  # one sentence a screen reader hears
+    file_stem: str  # <chart>_<from>-<to>
+
+
+@dataclass(frozen=True)
+class Grid:
+    rows: pa.Table  # display strings (numbers and dates in the reader's format), column names translated
+    links: tuple[str, ...] = ()  # columns holding http(s) addresses, shown as links
+
+    @property
+    def num_rows(self) -> int:
+        return self.rows.num_rows
+
+
+@dataclass(frozen=True)
+class Download:
+    data: bytes
+    file_name: str
+    label: str
+    key: str
+    mime: str = "text/csv"
+
+
+@dataclass(frozen=True)
+class Empty:
+    """Nothing to draw for these inputs: the message says why and what to do."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Context:
+    tables: Mapping[str, pd.DataFrame | None]
+    years: YearRange
+    labels: Labels
+    citations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> Lang:
+        return self.labels.lang
+
+    @property
+    def _(self) -> Callable[[str], str]:
+        return self.labels.lang._
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    def cite(self, df: pd.DataFrame) -> pd.DataFrame:
+        return provenance.with_citations(df, self.citations)
+
+    def source_line(self, *frames: pd.DataFrame | None, compact: bool = False) -> str:
+        ids = provenance.source_ids_in(*frames, columns=("source_id", "source_a", "source_b"))
+        return provenance.source_line(self.table("sources"), ids, self.lang, compact=compact)
+
+    def file_stem(self, name: str, span: YearRange | None = None, *filters: str) -> str:
+        span = span or self.years
+        extra = "".join(f"_{export.slug(f)}" for f in filters if f)
+        return f"{name}_{span.start}-{span.end}{extra}"
+
+    def download(self, df: pd.DataFrame, name: str, label: str, key: str, *filters: str) -> Download:
+        """A formula-safe CSV of exactly these rows, machine-readable in every language."""
+        return Download(export.to_safe_csv(df), self.file_stem(name, None, *filters) + ".csv", label, key)
+
+    def grid(self, df: pd.DataFrame, columns: Mapping[str, str], links: Iterable[str] = ()) -> Grid:
+        """An on-screen table: `columns` maps a column of df to its heading; cells become display text
+        (missing values blank, numbers already formatted by the view)."""
+        shown = df[list(columns)].rename(columns=dict(columns))
+        text = {
+            c: ["" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v) for v in shown[c]]
+            for c in shown.columns
+        }
+        return Grid(pa.table({c: pa.array(v, pa.string()) for c, v in text.items()}), tuple(columns[c] for c in links))
+
+    def number(self, value: object, digits: int = 1, qualifier: object = None) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        sign = (
+            {"upper_bound": "≤ ", "lower_bound": "≥ ", "about": "≈ "}.get(qualifier, "")
+            if isinstance(qualifier, str)
+            else ""
+        )
+        return sign + self.lang.number(float(value), digits)
+
+    def compact(self, value: object, high: object = None, qualifier: object = None) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        sign = (
+            {"upper_bound": "≤ ", "lower_bound": "≥ ", "about": "≈ "}.get(qualifier, "")
+            if isinstance(qualifier, str)
+            else ""
+        )
+        text = sign + self.lang.compact(float(value))
+        if high is not None and not (isinstance(high, float) and pd.isna(high)) and high is not pd.NA:
+            text += "–" + self.lang.compact(float(high))
+        return text
+
+    def disagreement_grid(self, found: pd.DataFrame) -> Grid:
+        """Disagreements side by side: what, each version with its sources, how it is kept."""
+        _ = self._
+        columns = {
+            "topic": _("What"),
+            "a": _("One version (source)"),
+            "b": _("Other version (source)"),
+            "note": _("How it is kept"),
+        }
+        if found is None or found.empty:
+            return self.grid(pd.DataFrame({c: [] for c in ("topic", "a", "b", "note")}), columns)
+
+        def cited(claims, ids):
+            return [
+                f"{c} ({', '.join(self.citations.get(s, s) for s in str(i).split(';'))})" for c, i in zip(claims, ids)
+            ]
+
+        show = found.assign(a=cited(found["claim_a"], found["source_a"]), b=cited(found["claim_b"], found["source_b"]))
+        return self.grid(show, columns)
+
+    def yes(self, flag: object) -> str:
+        return self._("yes") if flag is True or flag == True else ""  # noqa: E712 - pandas booleans
+
+
+def span_label(years: YearRange) -> str:
+    return years.label()

@@ -1,0 +1,254 @@
+"""Chronology: every event, visit, document and commission session on one timeline, filterable by topic,
+country, route, kind and text; the disagreements beside the rows they concern. Pure: no streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.figures import charts
+from components.shaping import corridors as shaping_corridors
+from components.shaping import transforms
+from components.views.base import Chart, Context, Download, Grid, needs
+from components.views.visits import search
+
+KINDS = ("event", "visit", "agreement", "commission")
+COLUMNS = [
+    "kind",
+    "date",
+    "date_precision",
+    "date_start",
+    "year",
+    "topic",
+    "what",
+    "countries",
+    "route_id",
+    "source_id",
+    "key",
+]
+
+
+@dataclass(frozen=True)
+class Chronology:
+    topics: tuple[tuple[str, str], ...]
+    countries: tuple[tuple[str, str], ...]
+    routes: tuple[tuple[str, str], ...]
+    kinds: tuple[tuple[str, str], ...]
+    chart: Chart | None
+    empty: str | None
+    grid: Grid
+    download: Download
+    source: str
+    count: int
+    total: int
+
+
+def items(ctx: Context) -> pd.DataFrame:
+    """Every dated row of events, visits, agreements and commission sessions as one table (all years)."""
+    frames = []
+    events = ctx.table("events")
+    frames.append(
+        events.assign(kind="event", topic=events["category"], what=events["event"], key="events:" + events["date"])
+    )
+    visits = ctx.table("visits")
+    frames.append(
+        visits.assign(
+            kind="visit",
+            topic="diplomacy",
+            route_id=pd.NA,
+            what=[
+                f"{v}" + (f" ({r})" if isinstance(r, str) else "") + f": {o}"
+                for v, r, o in zip(visits["visitor"], visits["visitor_role"], visits["occasion"])
+            ],
+            countries=visits["visitor_country"] + ";" + visits["host_country"],
+            key="visits:" + visits["date"],
+        )
+    )
+    agreements = ctx.table("agreements")
+    frames.append(
+        agreements.assign(
+            kind="agreement",
+            topic=agreements["domain"].replace(
+                {"political": "diplomacy", "humanitarian": "culture", "security": "conflict", "transport": "corridor"}
+            ),
+            what=agreements["title"],
+            countries=agreements["parties"],
+            key="agreements:" + agreements["date"],
+        )
+    )
+    sessions = ctx.table("commission_sessions")
+    if sessions is not None and not sessions.empty:
+        frames.append(
+            sessions.assign(
+                kind="commission",
+                topic="economy",
+                route_id=pd.NA,
+                countries="AZ;KZ",
+                what=[
+                    (
+                        f"Session {int(s)} of the intergovernmental commission"
+                        if pd.notna(s)
+                        else "Session of the intergovernmental commission"
+                    )
+                    + (f", {c}" if isinstance(c, str) else "")
+                    for s, c in zip(sessions["session"], sessions["city"])
+                ],
+                key="commission_sessions:" + sessions["date"],
+            )
+        )
+    return (
+        pd.concat([f[COLUMNS] for f in frames], ignore_index=True)
+        .sort_values("date_start", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def _disagreements(ctx: Context, rows: pd.DataFrame) -> list[str]:
+    found = ctx.table("discrepancies")
+    if found is None or found.empty:
+        return [""] * len(rows)
+    out = []
+    for key in rows["key"]:
+        hit = shaping_corridors.matching_disagreements(found, {key})
+        out.append(" | ".join(f"{t}: {a} / {b}" for t, a, b in zip(hit["topic"], hit["claim_a"], hit["claim_b"])))
+    return out
+
+
+@needs("events", "visits", "agreements", optional=("commission_sessions",))
+def chronology(
+    ctx: Context,
+    topics: tuple[str, ...] = (),
+    countries: tuple[str, ...] = (),
+    routes: tuple[str, ...] = (),
+    kinds: tuple[str, ...] = (),
+    query: str = "",
+) -> Chronology:
+    _ = ctx._
+    everything = items(ctx)
+    in_range = transforms.in_years(everything, ctx.years)
+    kind_names = {
+        "event": _("event"),
+        "visit": _("visit or meeting"),
+        "agreement": _("document signed"),
+        "commission": _("commission session"),
+    }
+    topic_choices = tuple(
+        sorted(((t, ctx.labels.name("category", t)) for t in in_range["topic"].dropna().unique()), key=lambda kv: kv[1])
+    )
+    country_set = sorted({c for cs in in_range["countries"].dropna() for c in cs.split(";") if c})
+    country_choices = tuple(sorted(((c, ctx.labels.name("country", c)) for c in country_set), key=lambda kv: kv[1]))
+    route_choices = tuple(
+        sorted(
+            (
+                (r, ctx.labels.name("route", r) if ("route", r) in ctx.labels.table else ctx.labels.name("facility", r))
+                for r in in_range["route_id"].dropna().unique()
+            ),
+            key=lambda kv: kv[1],
+        )
+    )
+    kind_choices = tuple((k, kind_names[k]) for k in KINDS if (in_range["kind"] == k).any())
+    shown = in_range
+    if topics:
+        shown = shown[shown["topic"].isin(topics)]
+    if countries:
+        shown = shown[shown["countries"].fillna("").map(lambda cs: bool(set(cs.split(";")) & set(countries)))]
+    if routes:
+        shown = shown[shown["route_id"].isin(routes)]
+    if kinds:
+        shown = shown[shown["kind"].isin(kinds)]
+    shown = search(ctx, shown, query, {"countries": "country", "route_id": "route"})
+    shown = ctx.cite(shown).assign(disagreement=lambda d: _disagreements(ctx, d))
+    filters = [*topics, *countries, *routes, *kinds, query]
+    show = shown.assign(
+        when=[ctx.labels.date(d, p) for d, p in zip(shown["date"], shown["date_precision"])],
+        kind_label=shown["kind"].map(kind_names),
+        topic_name=ctx.labels.names("category", shown["topic"]),
+        country_names=[ctx.labels.countries(c) for c in shown["countries"]],
+        route_name=[
+            ctx.labels.name("route", r) if ("route", r) in ctx.labels.table else ctx.labels.name("facility", r)
+            for r in shown["route_id"]
+        ],
+        lane=lambda d: d["topic_name"],
+        colour_key=shown["topic"],
+        lane_order=shown["topic"]
+        .map(
+            {
+                t: i
+                for i, t in enumerate(
+                    (
+                        "diplomacy",
+                        "multilateral",
+                        "economy",
+                        "corridor",
+                        "energy",
+                        "caspian",
+                        "diaspora",
+                        "culture",
+                        "conflict",
+                        "other",
+                    )
+                )
+            }
+        )
+        .fillna(99),
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "when": _("Date"),
+            "kind_label": _("Kind"),
+            "topic_name": _("Topic"),
+            "what": _("What"),
+            "country_names": _("Countries"),
+            "route_name": _("Route"),
+            "cite": _("Source"),
+            "disagreement": _("Where sources disagree"),
+        },
+    )
+    download = ctx.download(
+        shown.drop(columns=["date_start", "cite", "key"]),
+        "chronology",
+        _("Download the chronology (CSV)"),
+        "dl.chronology",
+        *filters,
+    )
+    if shown.empty:
+        return Chronology(
+            topic_choices,
+            country_choices,
+            route_choices,
+            kind_choices,
+            None,
+            _("Nothing matches these filters in {years}.").format(years=ctx.years.label()),
+            grid,
+            download,
+            ctx.source_line(shown),
+            0,
+            len(in_range),
+        )
+    span = transforms.span(shown, ctx.years)
+    title = _("Chronology of Azerbaijan–Kazakhstan relations, {period}").format(period=span.label())
+    summary = _("{title}: {n} dated entries, {d} with a disagreement between sources.").format(
+        title=title, n=len(shown), d=int((shown["disagreement"] != "").sum())
+    )
+    chart = Chart(
+        "chronology",
+        charts.chronology_figure(show, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
+        title,
+        summary,
+        ctx.file_stem("chronology", span, *filters),
+    )
+    return Chronology(
+        topic_choices,
+        country_choices,
+        route_choices,
+        kind_choices,
+        chart,
+        None,
+        grid,
+        download,
+        ctx.source_line(shown),
+        len(shown),
+        len(in_range),
+    )

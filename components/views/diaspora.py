@@ -1,0 +1,122 @@
+"""Diaspora: Azerbaijanis in Kazakhstan over time by kind of count, with the spread where sources differ, and
+the other diaspora figures. Pure: no streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.figures import charts
+from components.shaping import corridors as shaping_corridors
+from components.shaping import transforms
+from components.views import facts
+from components.views.base import Chart, Context, Download, Empty, Grid, needs
+
+
+@dataclass(frozen=True)
+class Diaspora:
+    chart: Chart | None
+    spread: Grid
+    grid: Grid
+    disagreements: Grid
+    others: Grid | None
+    download: Download
+    download_others: Download | None
+    source: str
+    count: int
+
+
+@needs("diaspora", optional=("indicators",))
+def diaspora(ctx: Context) -> Diaspora | Empty:
+    _ = ctx._
+    shown = ctx.cite(transforms.in_years(ctx.table("diaspora"), ctx.years))
+    if shown.empty:
+        return Empty(
+            _("No population figures in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
+        )
+    az = shown[shown["group"] == "az_in_kz"]
+    chart = None
+    if not az.empty:
+        span = transforms.span(az, ctx.years)
+        title = _("Azerbaijanis in Kazakhstan by source and kind of count, {period} (people)").format(
+            period=span.label()
+        )
+        census = az[az["measure"] == "census"].sort_values("year")
+        if not census.empty:
+            last = census.iloc[-1]
+            summary = _("{title}: {n} figures; the latest census ({year}) counted {value} people.").format(
+                title=title, n=len(az), year=int(last["year"]), value=ctx.number(last["population"], 0)
+            )
+        else:
+            summary = _("{title}: {n} figures, none of them a census.").format(title=title, n=len(az))
+        chart = Chart(
+            "diaspora",
+            charts.diaspora_figure(az, ctx.labels, span.label(), ctx.source_line(az, compact=True)),
+            title,
+            summary,
+            ctx.file_stem("diaspora", span),
+        )
+    ranges = transforms.diaspora_ranges(shown)
+    disputed = ranges[ranges["figures"] > 1]
+    spread = ctx.grid(
+        disputed.assign(
+            group_name=ctx.labels.names("group", disputed["group"]),
+            low_text=[ctx.number(v, 0) for v in disputed["low"]],
+            high_text=[ctx.number(v, 0) for v in disputed["high"]],
+            n=disputed["figures"].astype(str),
+        ),
+        {
+            "group_name": _("Who"),
+            "year": _("Year"),
+            "low_text": _("Lowest figure"),
+            "high_text": _("Highest figure"),
+            "n": _("Figures"),
+        },
+    )
+    show = shown.assign(
+        group_name=ctx.labels.names("group", shown["group"]),
+        value=[
+            ctx.number(v, 0, q) + ("–" + ctx.number(h, 0) if pd.notna(h) else "")
+            for v, h, q in zip(shown["population"], shown["population_high"], shown["qualifier"])
+        ],
+        measure_name=ctx.labels.names("measure", shown["measure"]),
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "group_name": _("Who"),
+            "year": _("Year"),
+            "value": _("People"),
+            "measure_name": _("Kind of count"),
+            "cite": _("Source"),
+            "note": _("Note"),
+        },
+    )
+    found = shaping_corridors.matching_disagreements(
+        ctx.table("discrepancies"), shaping_corridors.keys_of("diaspora", shown)
+    )
+    others, download_others = None, None
+    if ctx.table("indicators") is not None:
+        rows = facts.indicator_rows(ctx, ("diaspora",))
+        if not rows.empty:
+            others = facts.indicator_grid(ctx, rows)
+            download_others = ctx.download(
+                rows.drop(columns=["cite"]),
+                "indicators_diaspora",
+                _("Download the other diaspora figures (CSV)"),
+                "dl.indicators_diaspora",
+            )
+    return Diaspora(
+        chart,
+        spread,
+        grid,
+        ctx.disagreement_grid(found),
+        others,
+        ctx.download(
+            shown.drop(columns=["cite"]), "diaspora", _("Download the population figures (CSV)"), "dl.diaspora"
+        ),
+        download_others,
+        ctx.source_line(shown),
+        len(shown),
+    )

@@ -1,0 +1,154 @@
+"""Facts and figures: every indicator, by topic, with units and years; a chart for one that has several
+years. Pure: no streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.figures import charts
+from components.shaping import corridors as shaping_corridors
+from components.shaping import transforms
+from components.views.base import Chart, Context, Download, Empty, Grid, needs
+
+# Topics shown on other pages: trade and investment on Trade; energy and transport on Corridors (Energy
+# context); diaspora on Diaspora. The Facts page shows every topic.
+ALL_TOPICS = (
+    "trade",
+    "investment",
+    "economy",
+    "energy",
+    "transport",
+    "caspian",
+    "diaspora",
+    "multilateral",
+    "culture",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class TopicFigures:
+    grid: Grid
+    choices: tuple[tuple[str, str], ...]  # (indicator id, label) of indicators with two or more points
+    chosen: str
+    chart: Chart | None
+    disagreements: Grid
+    download: Download
+    source: str
+    count: int
+
+
+def indicator_rows(ctx: Context, topics: tuple[str, ...]) -> pd.DataFrame:
+    """The indicators of these topics in the selected years; figures with no year (a point in time the source
+    does not date) are always kept, and say so."""
+    rows = ctx.table("indicators")
+    rows = rows[rows["topic"].isin(topics)]
+    return ctx.cite(transforms.in_years(rows, ctx.years, keep_missing=True))
+
+
+def indicator_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
+    _ = ctx._
+    order = {t: i for i, t in enumerate(ALL_TOPICS)}
+    rows = rows.assign(_o=rows["topic"].map(order)).sort_values(["_o", "label", "year"], na_position="first")
+    show = rows.assign(
+        topic_name=ctx.labels.names("topic", rows["topic"]),
+        when=[
+            ctx.labels.period(p if isinstance(p, str) and not p[:1].isdigit() else "", y)
+            + (f" ({p})" if isinstance(p, str) and p[:1].isdigit() else "")
+            if pd.notna(y)
+            else (p if isinstance(p, str) else _("not dated"))
+            for p, y in zip(rows["period"], rows["year"])
+        ],
+        value_text=[ctx.compact(v, h, q) for v, h, q in zip(rows["value"], rows["value_high"], rows["qualifier"])],
+        unit_name=ctx.labels.names("unit", rows["unit"]),
+        country_name=ctx.labels.names("country", rows["country"]),
+        stated=[str(int(s)) if pd.notna(s) else "" for s in rows["stated_year"]],
+        derived_text=[ctx.yes(d) for d in rows["is_derived"]],
+    )
+    return ctx.grid(
+        show,
+        {
+            "topic_name": _("Topic"),
+            "label": _("Figure"),
+            "country_name": _("Country"),
+            "when": _("Year or period"),
+            "value_text": _("Value"),
+            "unit_name": _("Unit"),
+            "stated": _("Stated in"),
+            "derived_text": _("Derived"),
+            "cite": _("Source"),
+            "note": _("Note"),
+        },
+    )
+
+
+def topic_figures(ctx: Context, topics: tuple[str, ...], indicator: str, key: str) -> TopicFigures | Empty:
+    _ = ctx._
+    rows = indicator_rows(ctx, topics)
+    if rows.empty:
+        return Empty(_("No figures on these topics in {years}.").format(years=ctx.years.label()))
+    dated = rows.dropna(subset=["year"])
+    counts = dated.groupby("indicator")["year"].nunique()
+    labels_of = dict(zip(rows["indicator"], rows["label"]))
+    choices = tuple((i, labels_of[i]) for i in counts[counts >= 2].sort_values(ascending=False).index)
+    chosen = indicator if indicator in dict(choices) else (choices[0][0] if choices else "")
+    chart = None
+    if chosen:
+        series = dated[dated["indicator"] == chosen]
+        span = transforms.span(series, ctx.years)
+        unit = ctx.labels.name("unit", series["unit"].iloc[0])
+        title = f"{labels_of[chosen]}, {span.label()} ({unit})"
+        top = series.sort_values("value").iloc[-1]
+        summary = _("{title}: {n} figures; highest {value} in {year}.").format(
+            title=title,
+            n=len(series),
+            value=ctx.compact(top["value"], top["value_high"], top["qualifier"]),
+            year=int(top["year"]),
+        )
+        chart = Chart(
+            f"{key}_{chosen}",
+            charts.indicator_figure(
+                series, ctx.labels, labels_of[chosen], unit, span.label(), ctx.source_line(series, compact=True)
+            ),
+            title,
+            summary,
+            ctx.file_stem(chosen, span),
+        )
+    found = shaping_corridors.matching_disagreements(
+        ctx.table("discrepancies"), shaping_corridors.keys_of("indicators", rows)
+    )
+    return TopicFigures(
+        indicator_grid(ctx, rows),
+        choices,
+        chosen,
+        chart,
+        ctx.disagreement_grid(found),
+        ctx.download(
+            rows.drop(columns=["cite"]),
+            f"indicators_{'_'.join(topics)}",
+            _("Download these figures (CSV)"),
+            f"dl.{key}",
+        ),
+        ctx.source_line(rows),
+        len(rows),
+    )
+
+
+@needs("indicators")
+def facts(ctx: Context, topic: str = "", indicator: str = "") -> TopicFigures | Empty:
+    """Every indicator, or those of one topic."""
+    topics = (topic,) if topic in ALL_TOPICS else ALL_TOPICS
+    return topic_figures(ctx, topics, indicator, "facts")
+
+
+@dataclass(frozen=True)
+class Topics:
+    options: tuple[tuple[str, str], ...]  # ("", every topic), then each topic that has figures
+
+
+@needs("indicators")
+def topics(ctx: Context) -> Topics:
+    present = set(ctx.table("indicators")["topic"])
+    return Topics((("", ctx._("Every topic")), *((t, ctx.labels.name("topic", t)) for t in ALL_TOPICS if t in present)))

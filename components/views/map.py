@@ -1,0 +1,113 @@
+"""Map: every route on an offline map, its legend, the routes as a table and downloads. Pure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.figures import legend, maps, static_map
+from components.views.base import Context, Download, Empty, Grid, needs
+
+PHONE_WIDTH = 340  # the map's width on a 390 px phone, after the page's margins
+DESKTOP_WIDTH = 900
+
+
+@dataclass(frozen=True)
+class RouteMap:
+    deck: maps.OfflineDeck
+    legend: str  # HTML
+    not_open: str | None
+    grid: Grid
+    downloads: tuple[Download, ...]
+    source: str
+    count: int
+
+
+@needs("routes", "route_points", "basemap")
+def route_map(
+    ctx: Context, modes: tuple[str, ...] = maps.MODES, statuses: tuple[str, ...] = maps.STATUSES, phone: bool = False
+) -> RouteMap | Empty:
+    """`basemap` is the bundled country outlines (data/geo/countries.geojson), loaded like a table."""
+    _ = ctx._
+    routes, points, basemap = ctx.table("routes"), ctx.table("route_points"), ctx.table("basemap")
+    shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
+    if shown.empty:
+        return Empty(_("No routes match these layers. Switch a mode or status back on."))
+    shown_points = points[points["route_id"].isin(shown["route_id"])]
+    width = PHONE_WIDTH if phone else DESKTOP_WIDTH
+    deck = maps.network_deck(shown, shown_points, basemap, ctx.labels, year_to=ctx.years.end, width_px=width)
+    rows = maps.legend_rows(ctx.labels)
+    html = legend.legend_html(rows, _("Map legend"), {"mode": _("Colour: kind of route"), "status": _("Line: status")})
+    late = shown[shown["opened_year"] > ctx.years.end]
+    not_open = (
+        ctx.lang.ngettext(
+            "Grey: {n} route opened after {year}.", "Grey: {n} routes opened after {year}.", len(late)
+        ).format(n=len(late), year=ctx.years.end)
+        if len(late)
+        else None
+    )
+    show = shown.assign(
+        route_name=[ctx.labels.name("route", r) for r in shown["route_id"]],
+        mode_name=ctx.labels.names("mode", shown["mode"]),
+        status_name=ctx.labels.names("route_status", shown["status"]),
+        opened=[str(int(y)) if pd.notna(y) else _("unknown") for y in shown["opened_year"]],
+        length=[ctx.compact(v) for v in shown["length_km"]],
+        capacity_text=[
+            ctx.compact(v) + (" " + ctx.labels.name("unit", u) if isinstance(u, str) else "") if pd.notna(v) else ""
+            for v, u in zip(shown["capacity"], shown["capacity_unit"])
+        ],
+        country_names=[ctx.labels.countries(c, " → ") for c in shown["countries"]],
+        accuracy=[_("schematic") if a == "schematic" else _("through waypoints") for a in shown["geometry_accuracy"]],
+        cite=ctx.cite(shown)["cite"],
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "route_name": _("Route"),
+            "mode_name": _("Kind"),
+            "status_name": _("Status"),
+            "opened": _("Opened"),
+            "length": _("Length, km"),
+            "capacity_text": _("Capacity"),
+            "country_names": _("Countries"),
+            "accuracy": _("Line drawn"),
+            "geometry_note": _("How accurate"),
+            "cite": _("Source"),
+        },
+    )
+    paths = maps.route_paths(shown, shown_points, ctx.labels, ctx.years.end)
+    title = _("Routes across the Caspian, as of {year}").format(year=ctx.years.end)
+    source = ctx.source_line(shown, compact=True) + " " + _("Base map: Natural Earth (public domain).")
+    png = static_map.map_png(basemap, paths, rows, title, source)
+    geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
+    stem = ctx.file_stem("routes_map", None)
+    downloads = (
+        ctx.download(shown, "routes", _("Routes (CSV)"), "dl.routes"),
+        ctx.download(shown_points, "route_points", _("Waypoints (CSV)"), "dl.route_points"),
+        Download(
+            geojson,
+            ctx.file_stem("routes", None) + ".geojson",
+            _("Routes (GeoJSON)"),
+            "dl.routes_geojson",
+            "application/geo+json",
+        ),
+        Download(png, stem + ".png", _("Map as an image (PNG)"), "dl.map_png", "image/png"),
+    )
+    return RouteMap(deck, html, not_open, grid, downloads, ctx.source_line(shown), len(shown))
+
+
+@dataclass(frozen=True)
+class LayerNames:
+    modes: dict[str, str]
+    statuses: dict[str, str]
+
+
+@needs()
+def names(ctx: Context) -> LayerNames:
+    """The names of the map's layer toggles in the reader's language."""
+    return LayerNames(
+        {m: ctx.labels.name("mode", m) for m in maps.MODES},
+        {s: ctx.labels.name("route_status", s) for s in maps.STATUSES},
+    )

@@ -1,0 +1,333 @@
+"""Trade views: turnover by direction and reporter, balance and change, top products, trade and investment
+figures. Pure: no streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.figures import charts
+from components.shaping import corridors as shaping_corridors
+from components.shaping import transforms
+from components.views import facts
+from components.views.base import Chart, Context, Download, Empty, Grid, needs
+
+
+@dataclass(frozen=True)
+class Turnover:
+    chart: Chart
+    full_years: Grid
+    part_years: Grid
+    others: Grid
+    derived: Grid
+    disagreements: Grid
+    download_shown: Download
+    download_long: Download
+    source: str
+    counts: tuple[int, int]  # full-year rows (reporter and year), part-year figures
+
+
+def _shown(ctx: Context) -> pd.DataFrame:
+    return ctx.cite(transforms.in_years(ctx.table("trade_turnover"), ctx.years))
+
+
+def _wide_grid(ctx: Context, wide: pd.DataFrame) -> tuple[Grid, pd.DataFrame]:
+    """The full-year table as shown (readable, localized) and as downloaded (machine names)."""
+    _ = ctx._
+    quals = {
+        (r, y): dict(item.split(":") for item in q.split(", ") if item)
+        for r, y, q in zip(wide["reporter"], wide["year"], wide["qualified"])
+    }
+    show = wide.assign(
+        reporter_name=ctx.labels.names("reporter", wide["reporter"]),
+        year_text=wide["year"].astype(int).astype(str),
+        **{
+            f"{f}_text": [
+                ctx.number(v, 2, quals[(r, y)].get(f)) for r, y, v in zip(wide["reporter"], wide["year"], wide[f])
+            ]
+            for f in transforms.FLOWS
+        },
+        balance_text=[ctx.number(v, 2) for v in wide["balance_az"]],
+        change_text=[
+            ("+" if v > 0 else "") + ctx.number(v, 1) if pd.notna(v) else "" for v in wide["total_change_pct"]
+        ],
+        derived_text=[", ".join(ctx.labels.name("flow", f) for f in d.split(", ") if f) for d in wide["derived"]],
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "reporter_name": _("Whose statistics"),
+            "year_text": _("Year"),
+            "kz_to_az_text": _("KZ → AZ, million USD"),
+            "az_to_kz_text": _("AZ → KZ, million USD"),
+            "total_text": _("Total, million USD"),
+            "balance_text": _("AZ balance, million USD"),
+            "change_text": _("Change on the year before, %"),
+            "derived_text": _("Derived (computed by us)"),
+        },
+    )
+    return grid, wide
+
+
+def _rows_grid(ctx: Context, rows: pd.DataFrame, with_period: bool = True) -> Grid:
+    _ = ctx._
+    show = rows.assign(
+        when=[ctx.labels.period(p, y) for p, y in zip(rows["period"], rows["year"])],
+        flow_name=ctx.labels.names("flow", rows["flow"]),
+        reporter_name=ctx.labels.names("reporter", rows["reporter"]),
+        value_text=[ctx.number(v, 2, q) for v, q in zip(rows["value_usd_m"], rows["qualifier"])],
+        derived_text=[ctx.yes(d) for d in rows["is_derived"]],
+    )
+    columns = {
+        "when": _("Period"),
+        "flow_name": _("Direction"),
+        "reporter_name": _("Whose statistics"),
+        "value_text": _("Million USD"),
+        "derived_text": _("Derived"),
+        "cite": _("Source"),
+        "note": _("Note"),
+    }
+    return ctx.grid(show, columns)
+
+
+def _summary_turnover(ctx: Context, annual: pd.DataFrame, period: str) -> str:
+    _ = ctx._
+    totals = annual[(annual["flow"] == "total") & annual["qualifier"].isna()]
+    if totals.empty:
+        return _("Trade turnover {period}: no full-year totals in these years.").format(period=period)
+    top = totals.sort_values("value_usd_m").iloc[-1]
+    return _(
+        "Trade turnover {period}: highest {value} million USD in {year} ({reporter}); {n} full-year "
+        "totals from {k} reporters."
+    ).format(
+        period=period,
+        value=ctx.number(top["value_usd_m"]),
+        year=int(top["year"]),
+        reporter=ctx.labels.name("reporter", top["reporter"]),
+        n=len(totals),
+        k=totals["reporter"].nunique(),
+    )
+
+
+@needs("trade_turnover")
+def turnover(ctx: Context) -> Turnover | Empty:
+    _ = ctx._
+    shown = _shown(ctx)
+    if shown.empty:
+        return Empty(
+            _("No trade figures in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
+        )
+    annual = transforms.annual_turnover(shown)
+    part = transforms.part_year_turnover(shown)
+    others = transforms.other_versions(shown)
+    span = transforms.span(shown, ctx.years)
+    period = span.label()
+    source = ctx.source_line(shown, compact=True)
+    figure = charts.turnover_figure(annual, part, others, ctx.labels, period, source)
+    title = _("Azerbaijan–Kazakhstan trade turnover by direction and reporter, {period} (million USD)").format(
+        period=period
+    )
+    chart = Chart(
+        "trade_turnover", figure, title, _summary_turnover(ctx, annual, period), ctx.file_stem("trade_turnover", span)
+    )
+    wide = transforms.turnover_table(annual)
+    grid, machine = _wide_grid(ctx, wide)
+    keys = shaping_corridors.keys_of("trade_turnover", shown)
+    found = shaping_corridors.matching_disagreements(ctx.table("discrepancies"), keys)
+    notes = shown[shown["is_derived"].fillna(False).astype(bool)]
+    return Turnover(
+        chart=chart,
+        full_years=grid,
+        part_years=_rows_grid(ctx, part),
+        others=_rows_grid(ctx, others),
+        derived=_rows_grid(ctx, notes),
+        disagreements=ctx.disagreement_grid(found),
+        download_shown=ctx.download(
+            machine.drop(columns=["qualified"]),
+            "trade_turnover_by_year",
+            _("Download the table shown (CSV, one row per reporter and year)"),
+            "dl.trade_wide",
+        ),
+        download_long=ctx.download(
+            shown.drop(columns=["cite"]),
+            "trade_turnover",
+            _("Download every figure (CSV, one row per figure, as stored)"),
+            "dl.trade_long",
+        ),
+        source=ctx.source_line(shown),
+        counts=(len(wide), len(part)),
+    )
+
+
+@dataclass(frozen=True)
+class BalanceChange:
+    balance: Chart
+    change: Chart
+    download: Download
+    source: str
+
+
+@needs("trade_turnover")
+def balance(ctx: Context) -> BalanceChange | Empty:
+    _ = ctx._
+    shown = _shown(ctx)
+    wide = transforms.turnover_table(transforms.annual_turnover(shown))
+    has_balance, has_change = wide["balance_az"].notna(), wide["total_change_pct"].notna()
+    if not has_balance.any() and not has_change.any():
+        return Empty(
+            _(
+                "No two full years in a row from one reporter, and no year with both directions, in {years}: "
+                "nothing to compare. Widen the year range."
+            ).format(years=ctx.years.label())
+        )
+    source = ctx.source_line(shown, compact=True)
+    b_span = transforms.span(wide[has_balance], ctx.years)
+    c_span = transforms.span(wide[has_change], ctx.years)
+    b_title = _("Azerbaijan's trade balance with Kazakhstan, {period} (million USD)").format(period=b_span.label())
+    c_title = _("Year-on-year change of total turnover, {period} (%)").format(period=c_span.label())
+    bal = wide[has_balance]
+    b_summary = (
+        _("Azerbaijan's balance {period}: from {low} to {high} million USD.").format(
+            period=b_span.label(), low=ctx.number(bal["balance_az"].min()), high=ctx.number(bal["balance_az"].max())
+        )
+        if not bal.empty
+        else _("No year with both directions from one reporter.")
+    )
+    ch = wide[has_change]
+    c_summary = (
+        _("Change of total turnover {period}: from {low} to {high} on the year before.").format(
+            period=c_span.label(),
+            low=ctx.number(ch["total_change_pct"].min()) + "%",
+            high=ctx.number(ch["total_change_pct"].max()) + "%",
+        )
+        if not ch.empty
+        else _("No two consecutive full years from one reporter.")
+    )
+    balance_chart = (
+        Chart(
+            "trade_balance",
+            charts.balance_figure(bal, ctx.labels, b_span.label(), source),
+            b_title,
+            b_summary,
+            ctx.file_stem("trade_balance", b_span),
+        )
+        if not bal.empty
+        else Empty(
+            _("No year in {years} has both directions of trade from one reporter.").format(years=ctx.years.label())
+        )
+    )
+    change_chart = (
+        Chart(
+            "trade_change",
+            charts.change_figure(ch, ctx.labels, c_span.label(), source),
+            c_title,
+            c_summary,
+            ctx.file_stem("trade_change", c_span),
+        )
+        if not ch.empty
+        else Empty(
+            _("No two consecutive full years from one reporter in {years}: no change to show.").format(
+                years=ctx.years.label()
+            )
+        )
+    )
+    return BalanceChange(
+        balance=balance_chart,
+        change=change_chart,
+        download=ctx.download(
+            wide.drop(columns=["qualified"]),
+            "trade_balance",
+            _("Download balance and change (CSV)"),
+            "dl.trade_balance",
+        ),
+        source=ctx.source_line(shown),
+    )
+
+
+@dataclass(frozen=True)
+class Products:
+    lists: tuple[tuple[str, tuple[Chart | Empty, ...]], ...]  # (heading, one chart per direction)
+    grid: Grid
+    download: Download
+    source: str
+
+
+@needs("trade_products")
+def products(ctx: Context) -> Products | Empty:
+    _ = ctx._
+    rows = ctx.cite(transforms.in_years(ctx.table("trade_products"), ctx.years))
+    if rows.empty:
+        return Empty(
+            _("No product lists in {years}. The lists on record are for {list}.").format(
+                years=ctx.years.label(),
+                list=", ".join(
+                    sorted(
+                        {
+                            ctx.labels.period(p, y)
+                            for p, y in zip(ctx.table("trade_products")["period"], ctx.table("trade_products")["year"])
+                        }
+                    )
+                ),
+            )
+        )
+    lists = []
+    for (year, period), group in rows.groupby(["year", "period"], sort=True):
+        heading = ctx.labels.period(period, year)
+        cells = []
+        for flow in ("kz_to_az", "az_to_kz"):
+            flow_rows = group[group["flow"] == flow]
+            if flow_rows.empty:
+                cells.append(
+                    Empty(_("No list for {flow} in {when}.").format(flow=ctx.labels.name("flow", flow), when=heading))
+                )
+                continue
+            title = _("Top products, {flow}, {period} (million USD)").format(
+                flow=ctx.labels.name("flow", flow), period=heading
+            )
+            top = flow_rows.sort_values("rank").iloc[0]
+            summary = _("{title}: first {product} at {value} million USD.").format(
+                title=title, product=top["product"], value=ctx.number(top["value_usd"] / 1e6, 2)
+            )
+            span = transforms.span(flow_rows, ctx.years)
+            cells.append(
+                Chart(
+                    f"trade_products_{int(year)}_{period}_{flow}",
+                    charts.products_figure(flow_rows, flow, ctx.labels, ctx.source_line(flow_rows, compact=True)),
+                    title,
+                    summary,
+                    ctx.file_stem(f"top_products_{flow}", span),
+                )
+            )
+        lists.append((heading, tuple(cells)))
+    show = rows.assign(
+        when=[ctx.labels.period(p, y) for p, y in zip(rows["period"], rows["year"])],
+        flow_name=ctx.labels.names("flow", rows["flow"]),
+        value_text=[ctx.number(v / 1e6, 3) for v in rows["value_usd"]],
+        rank_text=rows["rank"],
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "when": _("Period"),
+            "flow_name": _("Direction"),
+            "rank_text": _("Rank"),
+            "product": _("Product"),
+            "value_text": _("Million USD"),
+            "cite": _("Source"),
+        },
+    )
+    return Products(
+        tuple(lists),
+        grid,
+        ctx.download(
+            rows.drop(columns=["cite"]), "trade_products", _("Download the product lists (CSV)"), "dl.trade_products"
+        ),
+        ctx.source_line(rows),
+    )
+
+
+@needs("indicators")
+def figures(ctx: Context, indicator: str = "") -> facts.TopicFigures | Empty:
+    """Trade and investment indicators (growth rates, investment stocks, companies, grain, targets)."""
+    return facts.topic_figures(ctx, ("trade", "investment"), indicator, "trade_figures")

@@ -1,0 +1,288 @@
+"""Visits, documents and commission sessions, filterable by plain values. Pure: no streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.figures import charts
+from components.shaping import corridors as shaping_corridors
+from components.shaping import transforms
+from components.views.base import Chart, Context, Download, Empty, Grid, needs
+
+VISIT_TYPES = ("state", "official", "working", "council", "summit", "other")
+
+
+@dataclass(frozen=True)
+class Visits:
+    leaders: tuple[tuple[str, str], ...]  # (key, name) of every visitor in the years, for the filter
+    types: tuple[tuple[str, str], ...]
+    chart: Chart | None
+    empty: str | None
+    caption: str
+    grid: Grid
+    disagreements: Grid
+    download: Download
+    source: str
+    count: int
+
+
+def spellings(ctx: Context, df: pd.DataFrame, columns: dict[str, str]) -> pd.Series:
+    """Every spelling (all four languages and aliases) of the names in these columns, one string per row: what
+    lets a search for 'Астана', 'Astana' or 'Nur-Sultan' find the same rows."""
+    parts = []
+    for column, kind in columns.items():
+        if column in df:
+            parts.append(
+                df[column].map(lambda v, k=kind: " ".join(ctx.labels.spellings(k, v)) if isinstance(v, str) else "")
+            )
+    if not parts:
+        return pd.Series("", index=df.index)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + " " + p
+    return out
+
+
+def search(ctx: Context, df: pd.DataFrame, query: str, names: dict[str, str]) -> pd.DataFrame:
+    """Rows matching the query in any script: a name's other spellings are searched too (in the free text as
+    well), and the coded columns are searched by their names in every language."""
+    return transforms.search_rows(df, ctx.labels.expand(query), extra=spellings(ctx, df, names))
+
+
+@needs("visits")
+def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] = (), query: str = "") -> Visits:
+    _ = ctx._
+    in_range = transforms.in_years(ctx.table("visits"), ctx.years)
+    in_range = in_range.assign(direction=transforms.visit_direction(in_range))
+    choices = tuple(
+        sorted(((k, ctx.labels.name("person", k)) for k in in_range["visitor"].unique()), key=lambda kv: kv[1])
+    )
+    type_choices = tuple((t, ctx.labels.name("visit_type", t)) for t in VISIT_TYPES)
+    shown = in_range
+    if leaders:
+        shown = shown[shown["visitor"].isin(leaders)]
+    if types:
+        shown = shown[shown["visit_type"].isin(types)]
+    shown = ctx.cite(
+        search(
+            ctx,
+            shown,
+            query,
+            {"visitor": "person", "city": "city", "host_country": "country", "visitor_country": "country"},
+        )
+    )
+    filters = [*(leaders or ()), *(types or ()), query]
+    counts = transforms.visit_counts(shown)
+    caption = (
+        ctx.lang.ngettext("{n} visit or meeting", "{n} visits or meetings", len(shown)).format(n=len(shown))
+        + " — "
+        + _("AZ → KZ: {a}, KZ → AZ: {k}, elsewhere: {e}.").format(
+            a=counts["AZ → KZ"], k=counts["KZ → AZ"], e=counts["elsewhere"]
+        )
+    )
+    show = shown.assign(
+        when=[
+            ctx.labels.date(d, p) + (" – " + ctx.labels.date(e, p) if isinstance(e, str) else "")
+            for d, e, p in zip(shown["date"], shown["end_date"], shown["date_precision"])
+        ],
+        who=ctx.labels.names("person", shown["visitor"]),
+        where=[
+            ", ".join(x for x in (ctx.labels.name("city", c), ctx.labels.name("country", h)) if x)
+            for c, h in zip(shown["city"], shown["host_country"])
+        ],
+        direction_name=[charts.lane_name(ctx.labels, d) for d in shown["direction"]],
+        type_name=ctx.labels.names("visit_type", shown["visit_type"]),
+        docs=[str(int(d)) if pd.notna(d) else "" for d in shown["documents_signed"]],
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "when": _("Date"),
+            "who": _("Visitor"),
+            "visitor_role": _("Office"),
+            "direction_name": _("Direction"),
+            "where": _("Where"),
+            "type_name": _("Kind"),
+            "occasion": _("Occasion"),
+            "docs": _("Documents signed"),
+            "cite": _("Source"),
+            "note": _("Note"),
+        },
+    )
+    found = shaping_corridors.matching_disagreements(
+        ctx.table("discrepancies"), shaping_corridors.keys_of("visits", shown)
+    )
+    download = ctx.download(
+        shown.drop(columns=["direction", "year", "date_start", "cite"]),
+        "visits",
+        _("Download these visits (CSV)"),
+        "dl.visits",
+        *filters,
+    )
+    if shown.empty:
+        return Visits(
+            choices,
+            type_choices,
+            None,
+            _("No visits match these filters in {years}.").format(years=ctx.years.label()),
+            caption,
+            grid,
+            ctx.disagreement_grid(found),
+            download,
+            ctx.source_line(shown),
+            0,
+        )
+    span = transforms.span(shown, ctx.years)
+    title = _("Visits and meetings by direction, {period}").format(period=span.label())
+    last = shown.sort_values("date_start").iloc[-1]
+    summary = _("{title}: {n} shown, the latest {who} on {date}.").format(
+        title=title,
+        n=len(shown),
+        who=ctx.labels.name("person", last["visitor"]),
+        date=ctx.labels.date(last["date"], last["date_precision"]),
+    )
+    chart = Chart(
+        "visits_timeline",
+        charts.visits_figure(shown, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
+        title,
+        summary,
+        ctx.file_stem("visits", span, *filters),
+    )
+    return Visits(
+        choices,
+        type_choices,
+        chart,
+        None,
+        caption,
+        grid,
+        ctx.disagreement_grid(found),
+        download,
+        ctx.source_line(shown),
+        len(shown),
+    )
+
+
+@dataclass(frozen=True)
+class Documents:
+    domains: tuple[tuple[str, str], ...]
+    chart: Chart | None
+    empty: str | None
+    grid: Grid
+    download: Download
+    source: str
+    count: int
+
+
+@needs("agreements")
+def documents(ctx: Context, domains: tuple[str, ...] = (), query: str = "") -> Documents:
+    _ = ctx._
+    in_range = transforms.in_years(ctx.table("agreements"), ctx.years)
+    choices = tuple(
+        sorted(((d, ctx.labels.name("domain", d)) for d in in_range["domain"].unique()), key=lambda kv: kv[1])
+    )
+    shown = in_range[in_range["domain"].isin(domains)] if domains else in_range
+    shown = ctx.cite(search(ctx, shown, query, {"city": "city", "domain": "domain"}))
+    show = shown.assign(
+        when=[ctx.labels.date(d, p) for d, p in zip(shown["date"], shown["date_precision"])],
+        domain_name=ctx.labels.names("domain", shown["domain"]),
+        type_name=ctx.labels.names("doc_type", shown["doc_type"]),
+        parties_name=[ctx.labels.countries(p) for p in shown["parties"]],
+        city_name=ctx.labels.names("city", shown["city"]),
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "when": _("Date"),
+            "title": _("Title"),
+            "parties_name": _("Parties"),
+            "domain_name": _("Domain"),
+            "type_name": _("Kind"),
+            "city_name": _("Signed in"),
+            "cite": _("Source"),
+            "note": _("Note"),
+        },
+    )
+    download = ctx.download(
+        shown.drop(columns=["year", "date_start", "cite"]),
+        "agreements",
+        _("Download these documents (CSV)"),
+        "dl.agreements",
+        *domains,
+        query,
+    )
+    if shown.empty:
+        return Documents(
+            choices,
+            None,
+            _("No documents match these filters in {years}.").format(years=ctx.years.label()),
+            grid,
+            download,
+            ctx.source_line(shown),
+            0,
+        )
+    by_domain = transforms.agreements_by_domain(shown)
+    span = transforms.span(shown, ctx.years)
+    title = _("Documents signed per year by domain, {period} (number of documents)").format(period=span.label())
+    busiest = by_domain.groupby("year")["agreements"].sum().sort_values().index[-1]
+    summary = _("{title}: {n} documents; most in {year}.").format(title=title, n=len(shown), year=int(busiest))
+    chart = Chart(
+        "agreements_by_domain",
+        charts.agreements_figure(by_domain, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
+        title,
+        summary,
+        ctx.file_stem("agreements", span, *domains, query),
+    )
+    return Documents(choices, chart, None, grid, download, ctx.source_line(shown), len(shown))
+
+
+@dataclass(frozen=True)
+class Commission:
+    grid: Grid
+    download: Download
+    source: str
+    count: int
+
+
+@needs("commission_sessions")
+def commission(ctx: Context) -> Commission | Empty:
+    _ = ctx._
+    rows = ctx.cite(transforms.in_years(ctx.table("commission_sessions"), ctx.years))
+    if rows.empty:
+        return Empty(
+            _("No sessions of the intergovernmental commission on record in {years}.").format(years=ctx.years.label())
+        )
+    show = rows.assign(
+        no=[str(int(s)) if pd.notna(s) else "" for s in rows["session"]],
+        when=[ctx.labels.date(d, p) for d, p in zip(rows["date"], rows["date_precision"])],
+        where=[
+            ", ".join(x for x in (ctx.labels.name("city", c), ctx.labels.name("country", h)) if x)
+            for c, h in zip(rows["city"], rows["host_country"])
+        ],
+        docs=[str(int(d)) if pd.notna(d) else "" for d in rows["documents_signed"]],
+    )
+    grid = ctx.grid(
+        show,
+        {
+            "no": _("Session"),
+            "when": _("Date"),
+            "where": _("Where"),
+            "co_chair_az": _("Azerbaijani co-chair"),
+            "co_chair_kz": _("Kazakh co-chair"),
+            "docs": _("Documents signed"),
+            "cite": _("Source"),
+            "note": _("Note"),
+        },
+    )
+    return Commission(
+        grid,
+        ctx.download(
+            rows.drop(columns=["year", "date_start", "cite"]),
+            "commission_sessions",
+            _("Download the sessions (CSV)"),
+            "dl.commission",
+        ),
+        ctx.source_line(rows),
+        len(rows),
+    )

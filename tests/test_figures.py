@@ -1,0 +1,250 @@
+"""Figure builders on small frames: the marks say exactly how firm each value is (trace data, not pixels)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from components.figures import charts, maps
+from components.figures import corridors as corridor_figures
+from components.figures.style import DIRECTION_COLOURS, REPORTER_STYLE
+from components.i18n import Lang
+from components.shaping import transforms
+from components.shaping.labels import Labels
+from tests.test_shaping import trade, volumes
+
+NAMES = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "names.csv", dtype=str, keep_default_na=False)
+EN = Labels.build(Lang(), NAMES.replace("", None))
+
+
+def traces(figure, name_part: str) -> list:
+    return [t for t in figure.data if name_part in (t.name or "")]
+
+
+def cited(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(cite=df["source_id"])
+
+
+def test_turnover_lines_break_at_missing_years_and_mark_derived_and_bounds():
+    df = cited(
+        trade(
+            (2001, "annual", "total", "AZ", 106.15, None, True),
+            (2005, "annual", "total", "AZ", 132.0),
+            (2006, "annual", "total", "AZ", 140.0),
+            (2021, "H1", "total", "other", 54.43, "upper_bound", True),
+            (2022, "H1", "total", "other", 326.6),
+        )
+    )
+    annual = transforms.annual_turnover(df)
+    part = transforms.part_year_turnover(df)
+    fig = charts.turnover_figure(annual, part, transforms.other_versions(df), EN, "2001–2022", "Sources: x.")
+    line = next(t for t in fig.data if t.name == "Total turnover · AZ")
+    assert list(line.x) == [2001, 2002, 2005, 2006] and list(line.y) == [106.15, None, 132.0, 140.0]
+    assert line.connectgaps is False
+    assert line.marker.symbol[0] == "circle-open" and line.marker.symbol[2] == "circle"  # derived 2001 only
+    assert line.line.dash == REPORTER_STYLE["AZ"]["dash"] and line.line.color == DIRECTION_COLOURS["total"]
+    parts = traces(fig, "part-year")[0]
+    assert list(parts.text) == ["H1", "H1"]
+    assert parts.marker.symbol[0] == "triangle-down-open"  # a derived upper bound
+    assert "≤ 54.4" in parts.hovertext[0] and "upper bound" in parts.hovertext[0]
+    legend = [t.name for t in fig.data if t.showlegend is not False]
+    assert "open marker: derived (computed by us)" in legend and "▼ upper bound (at most)" in legend
+    assert fig.layout.title.text.replace("<br>", " ").startswith("Azerbaijan–Kazakhstan trade turnover by direction")
+    assert "Sources: x." in fig.layout.annotations[-1].text  # the source line is inside the figure (and its PNG)
+
+
+def test_derived_marker_only_on_derived_values():
+    df = cited(
+        trade(
+            (2011, "annual", "kz_to_az", "AZ", 218.0),
+            (2011, "annual", "az_to_kz", "AZ", 58.0),
+            (2011, "annual", "total", "AZ", 276.0),
+        )
+    )
+    fig = charts.turnover_figure(
+        transforms.annual_turnover(df), transforms.part_year_turnover(df), transforms.other_versions(df), EN, "2011", ""
+    )
+    symbols = [
+        s
+        for t in fig.data
+        if t.x and t.x[0] is not None and t.marker and t.marker.symbol
+        for s in (t.marker.symbol if isinstance(t.marker.symbol, tuple) else [t.marker.symbol])
+    ]
+    assert symbols and not any("open" in s for s in symbols)
+    assert "open marker: derived (computed by us)" not in [t.name for t in fig.data]
+
+
+def test_other_reporters_share_the_colour_of_the_direction_but_not_the_line():
+    df = cited(
+        trade(
+            (2022, "annual", "total", "KZ", 461.9),
+            (2023, "annual", "total", "KZ", 529.4),
+            (2023, "annual", "total", "other", 470.0),
+        )
+    )
+    fig = charts.turnover_figure(
+        transforms.annual_turnover(df),
+        transforms.part_year_turnover(df),
+        transforms.other_versions(df),
+        EN,
+        "2022–2023",
+        "",
+    )
+    kz, other = (next(t for t in fig.data if t.name == f"Total turnover · {r}") for r in ("KZ", "other"))
+    assert kz.line.color == other.line.color == DIRECTION_COLOURS["total"]
+    assert kz.line.dash != other.line.dash and kz.marker.symbol[0] != other.marker.symbol[0]
+
+
+def marks(precisions: list[str]) -> pd.DataFrame:
+    dates = {"day": "2005-05-24", "month": "2008-10", "year": "2002"}
+    rows = [
+        {
+            "date": dates[p],
+            "date_precision": p,
+            "lane": "agreement",
+            "label": "x",
+            "detail": "y",
+            "cite": "c",
+            "date_start": pd.Timestamp(dates[p] + ("-01" * (3 - len(dates[p].split("-"))))),
+            "year": 2005,
+        }
+        for p in precisions
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_approximate_dates_are_open_markers_on_a_line_spanning_their_period():
+    fig = charts.combined_timeline(
+        transforms.annual_turnover(cited(trade((2005, "annual", "total", "AZ", 132.0)))),
+        marks(["day", "month", "year"]),
+        EN,
+        "2002–2008",
+        "",
+    )
+    dots = next(t for t in fig.data if t.name == "document signed" and t.mode == "markers")
+    assert list(dots.marker.symbol) == ["square", "square-open", "square-open"]
+    assert dots.x[2] == dt.date(2002, 7, 2)  # a year stands at its middle, not on 1 January
+    spans = next(t for t in fig.data if t.mode == "lines" and t.legendgroup == "document signed")
+    assert list(spans.x) == [
+        dt.date(2008, 10, 1),
+        dt.date(2008, 10, 31),
+        None,
+        dt.date(2002, 1, 1),
+        dt.date(2002, 12, 31),
+        None,
+    ]
+    assert "open marker on a line: month or year only (not an exact day)" in [t.name for t in fig.data]
+
+
+def test_corridor_ranges_are_bars_and_plans_stand_at_the_year_they_are_for():
+    rows = volumes(
+        ("kcts", 2016, "annual", "capacity", 23, 25, "million t", None, "planned", 2014, None, "oil", "a", None, None),
+        (
+            "titr",
+            2027,
+            "annual",
+            "throughput",
+            10,
+            None,
+            "million t",
+            None,
+            "target",
+            2023,
+            None,
+            "mixed",
+            "b",
+            None,
+            None,
+        ),
+    ).assign(cite="c", given="")
+    fig = corridor_figures.corridor_figure(rows, EN, "Test", "2016–2027", "")
+    capacity = traces(fig, "capacity")[0]
+    assert list(capacity.error_y.array) == [2]  # 23 to 25
+    target = traces(fig, "target")[0]
+    assert list(target.x) == [2027]
+    assert "stated in 2023 for 2027" in target.hovertext[0]
+    assert "vertical bar: a range (low to high end)" in [t.name for t in fig.data]
+
+
+def test_agreement_domains_are_named_on_the_axis_not_told_apart_by_colour():
+    by_domain = pd.DataFrame(
+        {"year": [2005, 2005, 2022], "domain": ["energy", "political", "energy"], "agreements": [3, 1, 10]}
+    )
+    fig = charts.agreements_figure(by_domain, EN, "2005–2022", "")
+    (dots,) = fig.data
+    assert list(dots.y) == ["energy", "political", "energy"] and list(dots.text) == ["3", "1", "10"]
+    assert isinstance(dots.marker.color, str)  # one colour: the axis names the domain
+
+
+def routes_frame(opened=(2005, None, 2030), status=("operating", "operating", "planned")) -> tuple:
+    routes = pd.DataFrame(
+        {
+            "route_id": ["a", "b", "c"],
+            "name": ["A", "B", "C"],
+            "mode": ["pipeline", "rail", "sea"],
+            "cargo": ["oil", "freight", "mixed"],
+            "status": list(status),
+            "opened_year": list(opened),
+            "length_km": [None] * 3,
+            "capacity": [None] * 3,
+            "capacity_unit": [None] * 3,
+            "countries": ["AZ;GE"] * 3,
+            "geometry_accuracy": ["waypoints"] * 3,
+            "source_id": ["s"] * 3,
+        }
+    ).astype({"opened_year": "Int64"})
+    points = pd.DataFrame(
+        {
+            "route_id": list("aabbcc"),
+            "seq": [1, 2] * 3,
+            "place": list("pqrstu"),
+            "point_type": ["port"] * 6,
+            "country": ["AZ"] * 6,
+            "lat": [40, 41, 42, 43, 44, 45],
+            "lon": [30, 50, 60, 70, 80, 85],
+        }
+    )
+    return routes, points
+
+
+def test_a_route_with_no_known_opening_year_has_a_style_of_its_own():
+    routes, points = routes_frame()
+    paths = maps.route_paths(routes, points, EN, year_to=2020).set_index("route_id")
+    assert paths.loc["b", "opened"] == "opening year unknown"
+    assert tuple(paths.loc["b", "dash"]) == maps.UNKNOWN_YEAR["dash"]  # never drawn as if always there
+    assert paths.loc["a", "dash"] is None and not paths.loc["a", "not_open"]
+    assert paths.loc["c", "not_open"] and paths.loc["c", "colour"][:3] == list(maps.NOT_OPEN_COLOUR)
+
+
+def test_the_map_is_fitted_to_every_route_at_a_phone_width():
+    routes, points = routes_frame()
+    paths = maps.route_paths(routes, points, EN)
+    wide, narrow = maps.fitted_view(paths, 900), maps.fitted_view(paths, 340)
+    assert narrow["zoom"] < wide["zoom"]
+    span_px = (85 - 30) / 360 * 512 * 2 ** narrow["zoom"]  # the routes' width in pixels at that zoom
+    assert span_px <= 340
+    assert 30 < narrow["longitude"] < 85
+
+
+def test_legend_names_every_style_including_unknown_years():
+    rows = maps.legend_rows(EN)
+    assert {r["key"] for r in rows} >= {*maps.MODES, *maps.STATUSES, "unknown_year", "not_open"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_numbers_in_hover_follow_the_language(lang):
+    df = cited(trade((2023, "annual", "total", "KZ", 1234.5)))
+    fig = charts.turnover_figure(
+        transforms.annual_turnover(df),
+        transforms.part_year_turnover(df),
+        transforms.other_versions(df),
+        Labels.build(Lang(lang), NAMES.replace("", None)),
+        "2023",
+        "",
+    )
+    hover = next(t for t in fig.data if t.name == "Total turnover · KZ").hovertext[0]
+    assert ("1,234.5" if lang == "en" else "1\u00a0234,5") in hover
+    assert fig.layout.separators == (".," if lang == "en" else ",\u00a0")
