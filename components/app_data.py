@@ -280,6 +280,7 @@ def health() -> dict:
         "problems": problems,
         "stale": stale_now,
         "checked": int(time.time()),
+        "cache": cache_stats(),  # builds counted: a client message that rebuilt everything would show here
     }
 
 

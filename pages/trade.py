@@ -33,8 +33,9 @@ if tabs[0].open:
             st.caption(
                 _(
                     "Colour is the direction of trade; line and marker say whose statistics: solid circles "
-                    "Azerbaijani, dashed diamonds Kazakh, dotted squares officials' statements. An open marker "
-                    "is a value we derived; a triangle a bound; a red diamond a part of the year only."
+                    "Azerbaijani, dashed diamonds Kazakh, dotted squares officials' statements. An open marker is a "
+                    "value we derived; a triangle a bound. Figures for part of a year are in the lower panel, at the "
+                    "month their period ends."
                 )
             )
             full = ui.ngettext("{n} full year (by reporter)", "{n} full years (by reporter)", view.counts[0])

@@ -5,10 +5,10 @@
 # fills them in. The app compiles the catalogs in memory when it starts (no build step).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-pybabel extract -q -F babel.cfg -k N_ --no-location --sort-output --project az-kz-dashboard --version 2.0 \
-    --copyright-holder "the dashboard's authors" --msgid-bugs-address "" -o locales/messages.pot . >/dev/null
+pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project az-kz-dashboard --version 2.0 \
+    --copyright-holder "the dashboard's authors" --msgid-bugs-address "" -o locales/messages.pot . >/dev/null 2>&1
 for po in locales/*/LC_MESSAGES/messages.po; do
     lang="$(basename "$(dirname "$(dirname "$po")")")"
-    pybabel update -i locales/messages.pot -d locales -l "$lang" -D messages --no-wrap --ignore-obsolete >/dev/null
+    pybabel update -i locales/messages.pot -d locales -l "$lang" -D messages --no-wrap --ignore-obsolete >/dev/null 2>&1
 done
 echo "catalogs updated: $(grep -c '^msgid ' locales/messages.pot) messages"

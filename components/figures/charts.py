@@ -194,25 +194,32 @@ def turnover_figure(
     totals = part[part["flow"] == "total"]
     if not totals.empty:
         hover = [_point_hover(labels, r, _("total, part of the year only"), unit) for r in totals.to_dict("records")]
+        symbols = []
+        for r, s in zip(totals.to_dict("records"), _symbols(totals, "circle")):
+            shape = REPORTER_STYLE[r["reporter"]]["symbol"]
+            symbols.append(s if s.startswith("triangle") else shape + ("-open-dot" if s.endswith("dot") else "-open"))
         traces.append(
             {
                 "type": "scatter",
-                "x": totals["year"],
+                # at the month the period ends, within its year: Q1 early, Jan–Oct late
+                "x": [y + (period_end_month(p) - 6.5) / 12 for y, p in zip(totals["year"], totals["period"])],
                 "y": totals["value_usd_m"],
                 "mode": "markers+text",
                 "name": _("part-year total (not a full year)"),
                 "legendgroup": "key",
                 "marker": {
-                    "symbol": [_part_year_symbol(s) for s in _symbols(totals, "diamond")],
-                    "size": 12,
+                    "symbol": symbols,
+                    "size": 11,
                     "color": PALETTE["red"],
                     "line": {"width": 2, "color": PALETTE["red"]},
                 },
                 "text": [escape(labels.period(p, None)) for p in totals["period"]],
                 "textposition": "top center",
-                "textfont": {"color": PALETTE["red"], "size": 11},
+                "textfont": {"color": PALETTE["red"], "size": 10},
+                "cliponaxis": False,
                 "hovertext": hover,
                 "hovertemplate": "%{hovertext}<extra></extra>",
+                **axis_refs(2),
             }
         )
     if not others.empty:
@@ -241,9 +248,32 @@ def turnover_figure(
     traces += firmness_keys(labels, pd.concat([annual, part]))
     years = pd.concat([annual["year"], part["year"]]).dropna()
     dtick = 1 if years.nunique() and years.max() - years.min() <= 14 else 2
+    layout = stacked_axes(2, 0.12, heights=(0.68, 0.32))
+    ticks = {"dtick": dtick, "tickformat": "d"}
+    merge(
+        layout,
+        {
+            "xaxis": dict(ticks),
+            "xaxis2": dict(ticks),
+            "yaxis2": {"title": {"text": escape(_("part of the year"))}, "rangemode": "tozero"},
+            "annotations": [
+                {
+                    "text": escape(_("Figures for part of a year only (not comparable with full years)")),
+                    "xref": "paper",
+                    "yref": "y2 domain",
+                    "x": 0,
+                    "y": 1.02,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 12, "color": MUTED},
+                }
+            ],
+        },
+    )
     return finish(
         traces,
-        {"xaxis": {"dtick": dtick, "tickformat": "d"}},
+        layout,
         _("Azerbaijan–Kazakhstan trade turnover by direction and reporter, {period} (million USD)").format(
             period=period
         ),
@@ -251,8 +281,25 @@ def turnover_figure(
         y_title=_("million USD (current prices)"),
         x_title=_("Year"),
         source=source,
-        height=460,
+        height=600,
     )
+
+
+def period_end_month(period: object) -> int:
+    """The month a part of the year ends in: H1 6, Q3 9, 8M 8, Jan-Oct 10 (12 when unknown)."""
+    import re
+
+    text = str(period)
+    if m := re.fullmatch(r"H([12])", text):
+        return 6 * int(m.group(1))
+    if m := re.fullmatch(r"Q([1-4])", text):
+        return 3 * int(m.group(1))
+    if m := re.fullmatch(r"(\d{1,2})M", text):
+        return int(m.group(1))
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    if m := re.fullmatch(r"(?:[A-Z][a-z]{2}-)?([A-Z][a-z]{2})", text):
+        return months.index(m.group(1)) + 1 if m.group(1) in months else 12
+    return 12
 
 
 def _reporter_lines(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.figures.charts import approximate_key, dated_marks, firmness_keys
+from components.figures.charts import approximate_key, dated_marks, firmness_keys, period_end_month
 from components.figures.style import (
     PALETTE,
     approximate_year_bars,
@@ -37,13 +37,23 @@ METRIC_COLOURS = {
 }
 
 
-def series_name(labels: Labels, metric: str, status: str, period: str, scope: object) -> str:
+KINDS = ("year", "point", "part_year", "part_flow")
+
+
+def figure_kind(period: object, scope: object) -> str:
+    """What a figure covers: a whole year of the whole route ('year'), no span (a capacity at a date, a transit
+    time: 'point'), part of a year ('part_year'), or part of the route's traffic ('part_flow')."""
+    if isinstance(scope, str) and scope:
+        return "part_flow"
+    if not isinstance(period, str) or not period:
+        return "point"
+    return "year" if period == "annual" else "part_year"
+
+
+def series_name(labels: Labels, metric: str, status: str, kind: str) -> str:
     _ = labels.lang._
     parts = [labels.name("metric", metric), labels.name("volume_status", status)]
-    if period not in ("annual", "", None) and isinstance(period, str):
-        parts.append(_("part of the year"))
-    if isinstance(scope, str) and scope:
-        parts.append(scope)
+    parts += {"part_year": [_("part of the year")], "part_flow": [_("part of the traffic")]}.get(kind, [])
     return " · ".join(parts)
 
 
@@ -55,9 +65,11 @@ def _hover(labels: Labels, r: dict, unit: str) -> str:
         value += "–" + labels.lang.compact(r["value_high"])
     when = labels.period(r.get("period"), r.get("year"))
     lines = [
-        f"<b>{escape(when)}</b> · {escape(series_name(labels, r['metric'], r['status'], r['period'], r.get('scope')))}"
+        f"<b>{escape(when)}</b> · {escape(series_name(labels, r['metric'], r['status'], r['kind']))}"
         f": {escape(value)} {escape(unit)}"
     ]
+    if isinstance(r.get("scope"), str) and r["scope"]:
+        lines.append(escape(_("counts only: {scope}").format(scope=r["scope"])))
     if pd.notna(r.get("stated_year")) and r["status"] != "actual":
         lines.append(
             escape(_("stated in {stated} for {year}").format(stated=int(r["stated_year"]), year=int(r["year"])))
@@ -83,25 +95,28 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
     for i, unit in enumerate(units, start=1):
         in_unit = rows[rows["unit"] == unit]
         unit_name = labels.name("unit", unit)
-        keys = ["metric", "status", "period", "scope"]
-        for (metric, status, part, scope), group in in_unit.fillna({"scope": ""}).groupby(keys, sort=True):
+        in_unit = in_unit.assign(kind=[figure_kind(p, sc) for p, sc in zip(in_unit["period"], in_unit["scope"])])
+        for (metric, status, kind), group in in_unit.groupby(["metric", "status", "kind"], sort=True):
             group = group.sort_values("year")
             style = STATUS_STYLE[status]
             colour = METRIC_COLOURS.get(metric, PALETTE["grey"])
-            xs, ys = series_with_gaps(group, "year", "value")
-            by_year = {}
-            for r in group.to_dict("records"):
-                by_year.setdefault(int(r["year"]), r)
-            recs = [by_year.get(x) if y is not None else None for x, y in zip(xs, ys)]
+            if kind == "year":  # one figure a year: a line broken at missing years
+                xs, ys = series_with_gaps(group, "year", "value")
+                by_year = {}
+                for r in group.to_dict("records"):
+                    by_year.setdefault(int(r["year"]), r)
+                recs = [by_year.get(x) if y is not None else None for x, y in zip(xs, ys)]
+            else:  # several a year are possible: marks only, a part of the year at the month it ends
+                recs = group.to_dict("records")
+                xs = [
+                    r["year"] + ((period_end_month(r["period"]) - 6.5) / 12 if kind == "part_year" else 0) for r in recs
+                ]
+                ys = [float(r["value"]) for r in recs]
             symbols = []
             for r in recs:
-                if r is None:
-                    symbols.append(style["symbol"])
-                    continue
-                mark = firmness(labels.lang, qualifier=r.get("qualifier")).symbol
-                symbols.append(style["symbol"] if mark == "circle" else mark)
-            if part != "annual":
-                symbols = ["x-open" for _s in symbols]
+                mark = firmness(labels.lang, qualifier=None if r is None else r.get("qualifier")).symbol
+                base = {"part_year": "x-open", "part_flow": "hexagon-open"}.get(kind, style["symbol"])
+                symbols.append(base if mark == "circle" else mark)
             high = [
                 None if r is None or pd.isna(r.get("value_high")) else float(r["value_high"]) - float(r["value"])
                 for r in recs
@@ -112,8 +127,8 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
                     "x": xs,
                     "y": ys,
                     "connectgaps": False,
-                    "mode": "lines+markers" if len(group) > 1 and part == "annual" else "markers",
-                    "name": series_name(labels, metric, status, part, scope or None) + f" [{unit_name}]",
+                    "mode": "lines+markers" if kind == "year" and len(group) > 1 else "markers",
+                    "name": series_name(labels, metric, status, kind) + f" [{unit_name}]",
                     "line": {"dash": style["dash"], "color": colour, "width": 2},
                     "marker": {"symbol": symbols, "size": 11, "color": colour, "line": {"width": 2, "color": colour}},
                     "error_x": {**approximate_year_bars(recs), "color": colour},
@@ -126,7 +141,7 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
                         "thickness": 2,
                         "width": 7,
                     },
-                    "hovertext": [_hover(labels, r, unit_name) if r else "" for r in recs],
+                    "hovertext": [_hover(labels, {**r, "kind": kind}, unit_name) if r else "" for r in recs],
                     "hovertemplate": "%{hovertext}<extra></extra>",
                     "legendgroup": unit,
                     **axis_refs(i),

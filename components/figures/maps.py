@@ -23,8 +23,6 @@ from pydeck.bindings.json_tools import default_serialize
 
 from components.shaping.labels import Labels
 
-BASEMAP_PATH = Path(__file__).resolve().parents[2] / "data" / "geo" / "countries.geojson"
-
 MODES = ("pipeline", "rail", "sea", "road", "multimodal")
 STATUSES = ("operating", "under_construction", "planned", "proposed", "suspended")
 PLACE_TYPES = ("terminal", "port", "city", "junction")  # plain waypoints are not places
@@ -337,7 +335,7 @@ def place_points(
 # --- layers and deck --------------------------------------------------------------------------
 
 
-def load_basemap(path: Path | str = BASEMAP_PATH) -> dict:
+def load_basemap(path: Path | str) -> dict:
     """The bundled country outlines (GeoJSON FeatureCollection)."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 

@@ -3,9 +3,11 @@ with its title, legend and source line drawn in. Pure (Pillow, which Streamlit a
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
@@ -13,8 +15,28 @@ from PIL import Image, ImageDraw, ImageFont
 from components.figures.maps import BORDER, LAND, LAND_FOCUS, WATER, dash_path
 
 
-def _font(size: int) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)  # Pillow's bundled scalable font: no system font needed
+def _font_file() -> str | None:
+    """The app's own font (Source Sans, shipped inside the streamlit package), found without importing
+    streamlit: it has the Azerbaijani, Kazakh and Turkish letters (Pillow's built-in font has not)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or not spec.origin:
+        return None
+    found = sorted(Path(spec.origin).parent.glob("static/static/media/SourceSansVF-Upright*.woff2"))
+    return str(found[0]) if found else None
+
+
+FONT_FILE = _font_file()
+
+
+def _font(size: int, bold: bool = False) -> ImageFont.ImageFont:
+    if FONT_FILE:
+        try:
+            font = ImageFont.truetype(FONT_FILE, size)
+            font.set_variation_by_axes([650 if bold else 420])  # the variable font's weight axis
+            return font
+        except OSError:
+            pass
+    return ImageFont.load_default(size=size)
 
 
 def map_png(
@@ -64,7 +86,7 @@ def map_png(
             draw.line([xy(*p) for p in piece], fill=colour, width=width_px, joint="curve")
     y = 16
     for line in title_lines:
-        draw.text((24, y), line, fill="#2a3f5f", font=_font(30))
+        draw.text((24, y), line, fill="#2a3f5f", font=_font(30, bold=True))
         y += 40
     y = top + map_h + 16
     for i, item in enumerate(legend):

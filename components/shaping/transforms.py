@@ -67,6 +67,8 @@ TABLE_COLUMNS = [
     "total_change_pct",
     "derived",
     "qualified",
+    "balance_derived",
+    "change_derived",
 ]
 
 

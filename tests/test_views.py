@@ -1,0 +1,138 @@
+"""Every view of every page, on the real data, for the full range, one year, years with nothing, and each
+language: it builds (never raises), and what it returns is drawable or says why not."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from components import app_data
+from components.figures import maps
+from components.shaping.filters import YearRange
+from components.views import base, chronology, corridors, diaspora, facts, overview, sources, trade, visits
+from components.views import map as route_map
+
+VIEWS = [overview.overview, trade.turnover, trade.balance, trade.products, trade.figures, visits.visits,
+         visits.documents, visits.commission, chronology.chronology, corridors.choice, corridors.glance,
+         corridors.energy, diaspora.diaspora, facts.facts, facts.topics, sources.sources, route_map.names]
+
+
+def full() -> YearRange:
+    return YearRange(*app_data.package().coverage)
+
+
+RANGES = {"full": None, "one-year": YearRange(2014, 2014), "empty": YearRange(1927, 1930),
+          "recent": YearRange(2018, 2025)}
+
+
+def charts_of(result) -> list[base.Chart]:
+    found = []
+    for value in vars(result).values() if hasattr(result, "__dict__") else []:
+        if isinstance(value, base.Chart):
+            found.append(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, base.Chart):
+                    found.append(item)
+                elif isinstance(item, tuple):
+                    found += [c for c in item if isinstance(c, base.Chart)]
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("span", list(RANGES), ids=list(RANGES))
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v.__module__.split('.')[-1]}.{v.__name__}")
+def test_every_view_builds_for_any_years(view, span, lang):
+    years = RANGES[span] or full()
+    result = app_data.view(view, years, lang)
+    assert not isinstance(result, app_data.Failed), [str(e) for e in result.errors]
+    for chart in charts_of(result):
+        assert chart.title and chart.summary and chart.file_stem
+        assert chart.figure.layout.title.text, chart.key
+        assert chart.figure.data, f"{chart.key}: a chart with nothing on it (should have been an Empty)"
+
+
+@pytest.mark.parametrize("span", ["full", "one-year", "empty"])
+def test_every_corridor_builds_its_volumes_and_milestones(span):
+    years = RANGES[span] or full()
+    choice = app_data.view(corridors.choice, years, "en")
+    for cid, _label in choice.corridors:
+        for view in (corridors.volumes, corridors.milestones):
+            result = app_data.view(view, years, "en", corridor=cid)
+            assert isinstance(result, base.Empty) or charts_of(result), (view.__name__, cid)
+
+
+def test_the_map_builds_for_every_layer_and_none():
+    years = full()
+    shown = app_data.view(route_map.route_map, years, "en", modes=maps.MODES, statuses=maps.STATUSES)
+    assert shown.count == len(app_data.table("routes"))
+    assert {d.file_name.rsplit(".", 1)[1] for d in shown.downloads} == {"csv", "geojson", "png"}
+    none = app_data.view(route_map.route_map, years, "en", modes=(), statuses=maps.STATUSES)
+    assert isinstance(none, base.Empty)
+
+
+def test_a_single_year_gives_messages_not_empty_charts():
+    year = YearRange(2014, 2014)
+    balance = app_data.view(trade.balance, year, "en")
+    assert isinstance(balance, base.Empty) or isinstance(balance.change, base.Empty), \
+        "one year has no change on the year before: a message, not an empty chart with axes −1…6"
+    timeline = app_data.view(overview.overview, year, "en").timeline
+    assert isinstance(timeline, base.Empty) or timeline.figure.layout.xaxis.range, "a date axis spanning the year"
+
+
+def test_nothing_in_the_years_says_so():
+    empty = RANGES["empty"]
+    assert isinstance(app_data.view(trade.turnover, empty, "en"), base.Empty)
+    assert app_data.view(visits.visits, empty, "en").chart is None
+
+
+def test_on_screen_tables_show_readable_labels_and_no_none():
+    view = app_data.view(trade.turnover, full(), "en")
+    table = view.full_years.rows.to_pandas()
+    assert "Whose statistics" in table.columns and "reporter" not in table.columns
+    assert not table.isin(["None", "nan", "<NA>"]).any().any()
+    assert set(table["Whose statistics"]) <= {"Azerbaijani statistics", "Kazakh statistics", "Officials' statements"}
+
+
+def test_downloads_keep_machine_names_and_dot_decimals_in_every_language():
+    ru = app_data.view(trade.turnover, full(), "ru")
+    header = ru.download_long.data.decode("utf-8").splitlines()[0]
+    assert header.split(",")[:5] == ["year", "period", "flow", "reporter", "value_usd_m"]
+    assert "," not in ru.download_long.data.decode().splitlines()[1].split(",")[4]
+    rows = pd.read_csv(pd.io.common.BytesIO(ru.download_shown.data))
+    assert rows["total"].dtype.kind == "f"
+
+
+def test_download_names_say_what_was_filtered():
+    v = app_data.view(visits.visits, full(), "en", leaders=("Ilham Aliyev",), query="Astana")
+    assert v.download.file_name == f"visits_{full().start}-{full().end}_ilham-aliyev_astana.csv"
+    assert v.chart.file_stem.endswith("_ilham-aliyev_astana")
+
+
+def test_the_chronology_shows_every_event_and_the_disagreements_beside_them():
+    view = app_data.view(chronology.chronology, full(), "en")
+    events = app_data.table("events")
+    assert view.count >= len(events)
+    rows = view.grid.rows.to_pandas()
+    assert (rows["Where sources disagree"] != "").sum() > 0
+
+
+def test_an_indicators_disagreement_is_beside_it_on_the_energy_tab():
+    view = app_data.view(corridors.energy, full(), "en")
+    topics = set(view.disagreements.rows.to_pandas()["What"])
+    assert any("Kashagan" in t for t in topics), "the Kashagan 13 / 38 / 10 bn bbl claims are side by side"
+
+
+def test_trade_page_offers_the_table_shown_and_the_long_form():
+    view = app_data.view(trade.turnover, full(), "en")
+    shown = pd.read_csv(pd.io.common.BytesIO(view.download_shown.data))
+    long = pd.read_csv(pd.io.common.BytesIO(view.download_long.data))
+    assert {"reporter", "year", "kz_to_az", "az_to_kz", "total", "balance_az"} <= set(shown.columns)
+    assert len(long) == len(app_data.table("trade_turnover"))
+
+
+def test_overview_timeline_download_holds_the_turnover_values_drawn():
+    view = app_data.view(overview.overview, full(), "en")
+    rows = pd.read_csv(pd.io.common.BytesIO(view.download.data))
+    turnover = rows[rows["lane"] == "turnover"]
+    assert turnover["value_usd_m"].notna().all() and len(turnover) > 5
