@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import json
@@ -108,17 +109,16 @@ def environment() -> dict[str, Any]:
     try:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                              timeout=10, check=False).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "components"], cwd=ROOT,
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "app.py", "frame", "pages", "components",
+                                     "data", ".streamlit"], cwd=ROOT,
                                     capture_output=True, text=True, timeout=10, check=False).stdout.strip())
     except OSError:
         rev, dirty = "", False
     versions = {"python": platform.python_version(), "pandas": pandas.__version__, "numpy": numpy.__version__}
     for mod in ("pyarrow", "pandera", "streamlit"):
-        try:
+        with contextlib.suppress(ImportError):
             versions[mod] = __import__(mod).__version__
-        except ImportError:
-            pass
-    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "git": rev + ("+dirty components" if dirty else ""),
+    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "git": rev + ("+dirty app" if dirty else ""),
             "cpus": os.cpu_count(), "load_average": load_average(), "platform": platform.platform(),
             "argv": sys.argv[1:], **versions}
 

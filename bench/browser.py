@@ -1,6 +1,6 @@
 """All browser/network benchmarks in one run: page speed (cold, warm) and payload, then load.
 
-    python -m bench.browser            # the full run, about 12 minutes on 2 cores
+    python -m bench.browser            # the full run, 12-20 minutes on 2 cores (the budgets bound it)
     python -m bench.browser --quick    # cold 1x, warm 2x, load at N = 1, 10: about 4 minutes
     python -m bench.browser --skip-load --cold 2 --warm 3 --pages trade,map
     python -m bench.browser --snapshot         # measure HEAD (git archive to a temp folder), not the work tree

@@ -26,6 +26,8 @@ LOGS = ROOT / "artifacts" / "bench"  # server logs (artifacts/ is git-ignored)
 # tree is being edited. Both servers run with cwd=APP_ROOT, so its .streamlit/config.toml applies to both.
 APP_ROOT = Path(os.environ.get("BENCH_APP_ROOT") or ROOT).resolve()
 APP_SCRIPT = "app.py"
+# Both are st.Apps served by `streamlit run` (uvicorn): app.py around frame/main.py, the floor around
+# bench/floor_script.py (bench/floor_app.py).
 FLOOR_SCRIPT = str(ROOT / "bench" / "floor_app.py")
 
 # (name, URL path, page_name as st.navigation resolves it: the url_path of st.Page)
@@ -33,9 +35,11 @@ PAGES = [
     ("overview", "/", ""),
     ("trade", "/trade", "trade"),
     ("visits", "/visits", "visits"),
+    ("chronology", "/chronology", "chronology"),
     ("corridors", "/corridors", "corridors"),
     ("map", "/map", "map"),
     ("diaspora", "/diaspora", "diaspora"),
+    ("facts", "/facts", "facts"),
     ("sources", "/sources", "sources"),
 ]
 

@@ -1,58 +1,12 @@
-"""The framework floor: a bare Streamlit page with one Plotly chart and one pydeck map, no data files.
+"""The framework floor, served the way the app is: an st.App (Streamlit's ASGI app, run by uvicorn) around a
+Streamlit script, bench/floor_script.py (one title, one caption, one Plotly chart, one pydeck map, a CSV
+download, no data files).
 
-The browser benchmarks (bench/page_speed.py, bench/load.py) run it beside the dashboard as the yardstick:
-whatever this page costs is what Streamlit + Plotly + pydeck cost at the least. It also reads the
-?from=YYYY&to=YYYY range and offers its ten points as a CSV download, so the load test can put it through
-the same steps as a dashboard page (rerun with a range, fetch the CSV, check the years).
-
-Run it alone: `python -m streamlit run bench/floor_app.py`.
+`streamlit run app.py` finds app.py's `app = st.App("frame/main.py", ...)` and serves it with uvicorn; this
+file gives the floor the same server: `python -m streamlit run bench/floor_app.py` (what bench/page_speed.py
+and bench/load.py start). The app's st.App also has its own routes (/data/...), a security-headers middleware
+and a lifespan that loads every table at start-up: those are the app's own cost, so the floor has none of them.
 """
-import pandas as pd
-import plotly.graph_objects as go
-import pydeck as pdk
 import streamlit as st
 
-POINTS = pd.DataFrame({
-    "year": list(range(2014, 2024)),
-    "value": [10.0, 12.5, 9.8, 14.1, 15.0, 13.2, 11.7, 16.4, 18.9, 17.3],
-})
-# Baku -> Aktau -> Astana, and a small triangle as a GeoJSON polygon.
-PATH = [{"name": "route", "path": [[49.87, 40.41], [51.17, 43.65], [71.43, 51.13]]}]
-GEOJSON = {
-    "type": "FeatureCollection",
-    "features": [{
-        "type": "Feature", "properties": {"name": "area"},
-        "geometry": {"type": "Polygon", "coordinates": [[[47, 38], [53, 38], [50, 45], [47, 38]]]},
-    }],
-}
-
-st.set_page_config(page_title="Floor", layout="wide")
-
-
-def year_range() -> tuple[int, int]:
-    lo, hi = int(POINTS["year"].min()), int(POINTS["year"].max())
-    try:
-        start = int(st.query_params.get("from", lo))
-        end = int(st.query_params.get("to", hi))
-    except ValueError:
-        return lo, hi
-    return (start, end) if start <= end else (lo, hi)
-
-
-start, end = year_range()
-shown = POINTS[(POINTS["year"] >= start) & (POINTS["year"] <= end)]
-
-st.title("Floor")
-st.caption(f"Showing {start}–{end}.")
-st.plotly_chart(go.Figure(go.Scatter(x=POINTS["year"], y=POINTS["value"], mode="lines+markers")))
-st.pydeck_chart(pdk.Deck(
-    layers=[
-        pdk.Layer("GeoJsonLayer", GEOJSON, get_fill_color=[30, 120, 200, 80], get_line_color=[30, 120, 200],
-                  line_width_min_pixels=1),
-        pdk.Layer("PathLayer", PATH, get_path="path", get_color=[200, 40, 0], width_min_pixels=3),
-    ],
-    initial_view_state=pdk.ViewState(latitude=44, longitude=58, zoom=3),
-    map_provider=None,  # and pydeck's default map_style: no basemap is fetched (map_style=None would fetch one)
-))
-st.download_button("Download CSV", data=shown.to_csv(index=False).encode("utf-8"),
-                   file_name=f"floor_{start}-{end}.csv", mime="text/csv", on_click="ignore", key="dl.floor")
+app = st.App("floor_script.py")

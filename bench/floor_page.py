@@ -1,14 +1,18 @@
 """The rerun floor: a bare page with the app's year slider, one Plotly chart and one pydeck map, no data.
 
-bench/rerun.py times it under streamlit.testing's AppTest exactly as it times each page of the app: whatever
-a rerun of this page costs is what Streamlit + Plotly + pydeck cost at the least for a page of that shape.
-Like a page run on its own, it reads ?from=YYYY&to=YYYY once, then keeps the range in the sidebar slider.
+bench/rerun.py times it under streamlit.testing's AppTest exactly as it times each page of the app: through
+the frame bench/floor_frame.py (sidebar slider + st.navigation, as frame/main.py runs pages/*.py), switched
+to with `at.switch_page("floor_page.py")`. Whatever a rerun of this page costs is what Streamlit + its
+navigation + Plotly + pydeck cost at the least for a page of that shape.
+
+Run on its own (`AppTest.from_file("bench/floor_page.py")`, or `streamlit run`), it draws the slider itself.
 """
 import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
 LO, HI = 1991, 2025
+KEY = "frame.years"
 YEARS = list(range(LO, HI + 1))
 VALUES = [100 + 7 * ((y * 37) % 11) for y in YEARS]
 PATH = [{"name": "route", "path": [[49.87, 40.41], [51.17, 43.65], [71.43, 51.13]]}]
@@ -22,10 +26,13 @@ def first_range() -> tuple[int, int]:
     return (max(LO, start), min(HI, end)) if start <= end else (LO, HI)
 
 
-if "years" not in st.session_state:
-    st.session_state["years"] = first_range()
-start, end = st.sidebar.slider("Year range", min_value=LO, max_value=HI, key="years")
-st.query_params.update({"from": str(start), "to": str(end)})
+if st.session_state.get("floor.framed"):  # the frame (bench/floor_frame.py) drew the slider
+    start, end = st.session_state[KEY]
+else:
+    if KEY not in st.session_state:
+        st.session_state[KEY] = first_range()
+    start, end = st.sidebar.slider("Year range", min_value=LO, max_value=HI, key=KEY)
+    st.query_params.update({"from": str(start), "to": str(end)})
 shown = [(y, v) for y, v in zip(YEARS, VALUES) if start <= y <= end]
 
 st.title("Floor")

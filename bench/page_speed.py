@@ -2,6 +2,9 @@
 
     python -m bench.page_speed [--cold N] [--warm N] [--pages trade,map] [--quiet-ms 300]
 
+Both the app (app.py) and the floor (bench/floor_app.py) are st.Apps, started the same way and served by
+uvicorn; every page of st.navigation is measured (browser_common.PAGES: / and the eight others).
+
 Cold: the clock starts just before `python -m streamlit run <script>` is spawned on a free port; Chromium
 (already running) opens the page as soon as /_stcore/health answers; the clock stops at the page's last
 visual change (see "visuals stable" below). One fresh server per measurement, stopped afterwards.
@@ -149,7 +152,7 @@ def visit(browser, url: str, quiet_ms: int, t0: float | None = None) -> dict:
                 message = ForwardMsg()
                 try:
                     message.ParseFromString(payload)
-                except Exception:  # noqa: BLE001 - not ours to judge here
+                except Exception:
                     return
                 if message.WhichOneof("type") == "script_finished":
                     ws_stats["script_finished"] = now
@@ -216,7 +219,7 @@ def _record(samples: dict, key: str, result: dict, failures: list, where: str) -
 def _safe(failures: list, where: str, fn, *args):
     try:
         return fn(*args)
-    except Exception as error:  # noqa: BLE001 - one failed visit is reported, the run goes on
+    except Exception as error:
         failures.append({"where": where, "error": f"{type(error).__name__}: {error}"[:500]})
         print(f"  ! {where}: {type(error).__name__}: {str(error)[:200]}", flush=True)
         return None

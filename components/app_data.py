@@ -234,7 +234,17 @@ def _names(build: Callable) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _citations(sources: pd.DataFrame | None) -> dict[str, str]:
-    return provenance.citation_names(sources)
+    """Short citations of every source, made once per version of sources.csv (not per view)."""
+    return _tables.get(("citations", version("sources")), lambda: provenance.citation_names(sources))
+
+
+def _source_rows(sources: pd.DataFrame | None) -> dict[str, dict]:
+    return _tables.get(("source_rows", version("sources")), lambda: provenance.source_rows(sources))
+
+
+def _labels(lang: str, names: pd.DataFrame | None) -> Labels:
+    """The names table indexed for one language, once per version of names.csv."""
+    return _tables.get(("labels", version("names"), lang), lambda: Labels.build(make_lang(lang), names))
 
 
 def view(build: Callable, years: YearRange, lang: str, **filters: Hashable) -> Any:
@@ -260,7 +270,7 @@ def _build(
     if "*" in build.optional:  # a view over every table (Sources & data) also sees which ones failed
         given.update({n: t for n, t in loaded.items() if isinstance(t, DataError)})
     sources = given.get("sources")
-    ctx = base.Context(given, years, Labels.build(make_lang(lang), given.get("names")), _citations(sources))
+    ctx = base.Context(given, years, _labels(lang, given.get("names")), _citations(sources), _source_rows(sources))
     return build(ctx, **filters)
 
 

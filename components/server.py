@@ -57,7 +57,8 @@ async def table_csv(request: Request) -> Response:
         return PlainTextResponse("not found", status_code=404)
     found = await run_in_threadpool(_csv, name)
     if found is None:
-        status = 503 if name in _package_names() else 404
+        pkg = app_data.package()
+        status = 503 if isinstance(pkg, DataError) or name in pkg.names else 404
         return PlainTextResponse("this table is not available (see /data/health.json)", status_code=status)
     data, version = found
     return Response(

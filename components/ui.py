@@ -214,6 +214,19 @@ def view(build: Callable, **filters: Any) -> Any:
     return app_data.view(build, years(), lang().code, **filters)
 
 
+def view_all_years(build: Callable, **filters: Any) -> Any:
+    """A view the year range does not filter (Sources & data): built once for the data's whole coverage, not
+    once per range a reader picks."""
+    pkg = app_data.package()
+    span = filters_years_of(pkg) if not isinstance(pkg, DataError) else years()
+    return app_data.view(build, span, lang().code, **filters)
+
+
+def filters_years_of(pkg) -> filters.YearRange:
+    start, end = pkg.coverage
+    return filters.YearRange(start, end)
+
+
 def guard(result: Any, where: Any = None) -> bool:
     """True when `result` can be drawn; otherwise says why (the data problems, or that nothing matches)."""
     target = where or st
@@ -268,7 +281,7 @@ def chart(item: base.Chart) -> None:
         "modeBarButtons": [["toImage", "resetScale2d"]],
         "toImageButtonOptions": {"format": fmt, "filename": item.file_stem, "scale": 2},
     }
-    st.plotly_chart(item.figure, key=item.key, config=config, alt=item.title)
+    st.plotly_chart(item.prepared, key=item.key, config=config, alt=item.title)
     st.caption(text(item.summary))
 
 
@@ -279,7 +292,7 @@ def grid(item: base.Grid, label: str | None = None) -> None:
 
 def download(item: base.Download, help: str | None = None) -> None:
     st.download_button(
-        item.label,
+        text(item.label),  # a label is Markdown: a route's name in it must stay text
         data=item.data,
         file_name=item.file_name,
         mime=item.mime,
@@ -337,7 +350,13 @@ def pills(label: str, options: Sequence[str], names: dict[str, str], key: str) -
     if key not in st.session_state:
         given = [v for v in st.query_params.get_all(key) if v in options]
         st.session_state[key] = given or options
-    chosen = st.pills(label, options, selection_mode="multi", key=key, format_func=lambda k: names.get(k, k))
+    chosen = st.pills(
+        label,
+        options,
+        selection_mode="multi",
+        key=key,  # pill labels are Markdown: escaped
+        format_func=lambda k: text(names.get(k, k)),
+    )
     chosen = [o for o in options if o in (chosen or ())]
     _write_url(key, chosen if len(chosen) != len(options) else [])
     return tuple(chosen)

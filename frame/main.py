@@ -38,6 +38,15 @@ PAGES = [
     st.Page("../pages/sources.py", title=_("Sources & data"), icon=":material/menu_book:", url_path="sources"),
 ]
 page = st.navigation(PAGES)
+if lang.code != "en":
+    st.sidebar.caption(
+        ui.text(
+            _(
+                "Names and interface are in your language; the dataset's descriptions, notes and "
+                "document titles are in English, as they were written."
+            )
+        )
+    )
 st.sidebar.caption(
     ui.text(
         _(

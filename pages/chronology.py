@@ -39,7 +39,6 @@ if ui.guard(view):
         st.info(ui.text(view.empty), icon=":material/info:")
     else:
         ui.chart(view.chart)
-    st.caption(_("Descriptions are in English, as written for the dataset; names are in your language."))
     with st.expander(
         ui.ngettext(
             "Table: {n} entry, with sources and disagreements",

@@ -14,7 +14,7 @@ ui.page_title(
         "disagree. The year range does not filter this page."
     ),
 )
-view = ui.view(sources.sources, base_url=ui.base_url())
+view = ui.view_all_years(sources.sources, base_url=ui.base_url())
 if ui.guard(view):
     st.header(_("Sources"))
     for part in view.lists:
@@ -28,7 +28,7 @@ if ui.guard(view):
     for error in view.problems:
         ui.data_error(error)
     chosen = ui.choice(_("Explain the columns of"), [(n, f"{n}.csv — {t}") for n, t in view.table_names], "table")
-    ui.grid(ui.view(sources.columns, table=chosen), _("Columns of {table}").format(table=f"{chosen}.csv"))
+    ui.grid(ui.view_all_years(sources.columns, table=chosen), _("Columns of {table}").format(table=f"{chosen}.csv"))
     st.header(_("Where the sources disagree"))
     if view.discrepancies is not None:
         st.caption(_("Every version is kept in its table with its own source; nothing here is silently resolved."))

@@ -22,8 +22,16 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 
 apt_install() {
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q --no-install-recommends "$@"
+    # Debian's packages may start services when installed (nginx on port 80): a policy-rc.d answering 101 stops
+    # that; only a guard made here is removed afterwards.
+    local guard=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && guard=1
+    fi
+    local rc=0
+    { apt-get update -q && apt-get install -y -q --no-install-recommends "$@"; } || rc=$?
+    if [ -n "$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi
+    return "$rc"
 }
 
 pip_install() {  # pip_install <requirements file>

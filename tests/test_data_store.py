@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -137,12 +138,17 @@ def test_every_real_table_comes_back_exactly(store_dir):
         assert list(back.dtypes) == list(table.dtypes), name
 
 
+def seal(store_dir, data: bytes) -> str:
+    """The entry's digest: an HMAC of its bytes under the key kept beside (not inside) the store folder."""
+    key = (store_dir.parent / "store.key").read_bytes()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()[:32]
+
+
 def test_an_entry_is_named_after_the_digest_of_its_bytes(store_dir, data_copy):
     table = validated("diaspora", data_copy)
     assert store.write("diaspora", "k1", table)
     [entry] = entries(store_dir, "diaspora")
-    digest = hashlib.sha256(entry.read_bytes()).hexdigest()
-    assert entry.name == f"diaspora-k1-{digest[:32]}.arrow"
+    assert entry.name == f"diaspora-k1-{seal(store_dir, entry.read_bytes())}.arrow"
     assert not list(store_dir.glob("*.tmp")), "written atomically: no temporary file left"
     assert store.write("diaspora", "k2", table)
     assert [e.name.split("-")[1] for e in entries(store_dir, "diaspora")] == ["k2"], "older entries removed"
@@ -278,7 +284,7 @@ def test_a_tampered_value_comes_back_validated_from_the_csv(app, data_copy, stor
     pd.testing.assert_frame_equal(again, expected, check_exact=True)
     assert again["value_usd_m"].max() == expected["value_usd_m"].max() < 1000 * first["value_usd_m"].max()
     new = _first_entry(store_dir, "trade_turnover")
-    assert new.name.endswith(hashlib.sha256(new.read_bytes()).hexdigest()[:32] + ".arrow"), "stored again"
+    assert new.name.endswith(seal(store_dir, new.read_bytes()) + ".arrow"), "stored again"
 
 
 def test_a_retyped_entry_comes_back_validated_from_the_csv(app, data_copy, store_dir):
@@ -557,3 +563,17 @@ def test_a_restart_validates_only_what_changed(data_copy, tmp_path):
     assert broken["errors"] == ["diaspora"], "an edited file is validated, and its problems reported"
     again = restart(data_copy, folder, good)
     assert again["errors"] == ["diaspora"] and again["validated"] == ["diaspora"], "failures are never stored"
+
+
+def test_an_entry_renamed_to_the_sha_of_its_forged_bytes_is_not_trusted(store_dir, data_copy):
+    """A plain digest in the name could be recomputed by whoever changed the file: the key is not in the store."""
+    table = validated("trade_turnover", data_copy)
+    assert store.write("trade_turnover", "k", table)
+    [entry] = entries(store_dir, "trade_turnover")
+    forged = arrow_bytes(table.assign(value_usd_m=table["value_usd_m"] * 1000))
+    target = entry.with_name(f"trade_turnover-k-{hashlib.sha256(forged).hexdigest()[:32]}.arrow")
+    entry.unlink()
+    target.write_bytes(forged)
+    assert store.read("trade_turnover", "k") is None
+    assert not target.exists(), "a forged entry is removed"
+    assert (store_dir.parent / "store.key").stat().st_mode & 0o077 == 0, "the key is readable by its owner only"

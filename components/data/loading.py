@@ -174,10 +174,14 @@ def _reference_problems(package: Package, name: str, df: pd.DataFrame,
             allowed |= set(other[target[0]].dropna())
         else:
             cells = df[column].dropna()
-            ids = cells.str.split(ref.delimiter) if ref.delimiter else cells.map(lambda v: [v])
+            distinct = pd.Series(cells.unique())  # checked once per distinct cell, row by row only if one fails
+            parts = distinct.str.split(ref.delimiter) if ref.delimiter else distinct.map(lambda v: [v])
+            bad_cells = set(distinct[[not set(p) <= allowed for p in parts]])
+            if not bad_cells:
+                continue
             where = " or ".join(f"{package.file_name(r)}" for r in ref.resources)
-            for line, values in ids.items():
-                for value in values:
+            for line, cell in cells[cells.isin(bad_cells)].items():
+                for value in cell.split(ref.delimiter) if ref.delimiter else [cell]:
                     if value not in allowed:
                         problems.add(Problem(file, int(line), column, value, f"{column} exists in {where}"))
 

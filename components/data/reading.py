@@ -56,7 +56,7 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
             raise ReadError(f"file is {size / 1e6:,.1f} MB; the app reads tables of at most {limit / 1e6:,.6g} MB "
                             "(set AZKZ_MAX_TABLE_MB to change it)")
         with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+            data = fh.read()  # the size was checked: no buffer of the limit's size reserved
     except FileNotFoundError:
         raise ReadError("file not found") from None
     except OSError as error:
@@ -69,6 +69,9 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
     except UnicodeDecodeError as error:
         raise ReadError(f"file is not valid UTF-8 ({error.reason} at byte {error.start})",
                         data[: error.start].count(b"\n") + 1) from None
+    if data.count(b'"') % 2 and _open_quote(text):  # a file cut while written, or broken quoting
+        raise ReadError("file cannot be read as CSV (a quoted field is not closed: the file may be incomplete)",
+                        data.count(b"\n") + 1)
     starts = _record_line_starts(data)
     if not len(starts):
         raise ReadError("file is empty (no header row)")
@@ -106,6 +109,17 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
     return TextTable(header=header, header_line=int(starts[0]), lines=starts[kept],
                      columns=[c.slice(1) for c in table.columns],
                      ragged=[(int(starts[n - 1]), fields, len(header)) for n, fields in ragged])
+
+
+def _open_quote(text: str) -> bool:
+    """Whether a quoted field runs to the end of the file (the csv module says so; a lone quote inside an
+    unquoted field, as in 12" pipe, is fine). Only asked when the file has an odd number of quotes."""
+    try:
+        for _row in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+    except csv.Error as error:
+        return "unexpected end of data" in str(error) or "EOF" in str(error)
+    return False
 
 
 def _record_line_starts(data: bytes) -> np.ndarray:

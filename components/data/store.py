@@ -5,9 +5,11 @@ written as Arrow IPC (a data format, never code) under a key that hashes everyth
 on: the CSV's bytes, the CSVs it was checked against, datapackage.json, the code of the data layer and the
 library versions. Change any of them and the key changes, so the table is validated again.
 
-The store does not trust its own files: each entry's name carries the SHA-256 of its bytes, checked on every
-read, and the table read back must have exactly the contract's columns and dtypes. A changed, truncated or
-re-typed entry is a miss (and is removed), so the table is validated again from its CSV.
+The store does not trust its own files: each entry's name carries an HMAC-SHA256 of its bytes under a key kept
+apart from the store (AZKZ_STORE_KEY, else a random key in `store.key` beside the store folder, readable by the
+server's user only), checked on every read; and the table read back must have exactly the contract's columns and
+dtypes, in order. A changed, truncated, re-typed or forged entry is a miss (and is removed), so the table is
+validated again from its CSV.
 
 Only successes are stored. Everything here fails soft: an unwritable or corrupt store just means validating
 again. AZKZ_STORE_DIR chooses the folder, or "off" disables it. Nothing here imports streamlit.
@@ -16,7 +18,9 @@ again. AZKZ_STORE_DIR chooses the folder, or "off" disables it. Nothing here imp
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
+import secrets
 import os
 import tempfile
 from collections.abc import Iterable
@@ -57,6 +61,37 @@ def _code_fingerprint() -> bytes:
     return digest.digest()
 
 
+def _secret(folder: Path) -> bytes | None:
+    """The key the entries' digests are made with: AZKZ_STORE_KEY, else store.key beside the store folder
+    (created once, mode 0600). None if it can be neither read nor made (the store is then not used)."""
+    if os.environ.get("AZKZ_STORE_KEY"):
+        return os.environ["AZKZ_STORE_KEY"].encode()
+    path = folder.parent / "store.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _seal(key: bytes, data: bytes) -> str:
+    return hmac.new(key, data, hashlib.sha256).hexdigest()[:32]
+
+
 def _file_digest(path: Path) -> bytes:
     try:
         return hashlib.sha256(path.read_bytes()).digest()
@@ -82,12 +117,13 @@ def read(name: str, key: str, dtypes: dict[str, str] | None = None) -> pd.DataFr
 
     `dtypes`: the columns and dtypes the table must have, in order (a stored file that differs is a miss)."""
     folder = store_dir()
-    if folder is None:
+    secret = _secret(folder) if folder is not None else None
+    if folder is None or secret is None:
         return None
     for path in _entries(folder, name, key):
         try:
             data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest()[:32] != path.stem.rsplit("-", 1)[-1]:
+            if not hmac.compare_digest(_seal(secret, data), path.stem.rsplit("-", 1)[-1]):
                 raise ValueError("changed since it was written")
             table = feather.read_table(pa.BufferReader(data)).to_pandas(types_mapper=pd.ArrowDtype).pipe(_typed)
             if dtypes is not None and [(c, str(t)) for c, t in table.dtypes.items()] != list(dtypes.items()):
@@ -119,14 +155,15 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 def write(name: str, key: str, df: pd.DataFrame) -> bool:
     """Store a validated table (atomically; older entries of the table are removed). False if it could not."""
     folder = store_dir()
-    if folder is None:
+    secret = _secret(folder) if folder is not None else None
+    if folder is None or secret is None:
         return False
     try:
         folder.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         feather.write_feather(pa.Table.from_pandas(df, preserve_index=False), buffer)
         data = buffer.getvalue()
-        target = folder / f"{name}-{key}-{hashlib.sha256(data).hexdigest()[:32]}.arrow"
+        target = folder / f"{name}-{key}-{_seal(secret, data)}.arrow"
         handle, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(handle, "wb") as fh:

@@ -64,6 +64,7 @@ def map_png(
     def xy(lon: float, lat: float) -> tuple[float, float]:
         return ox + (lon - lon0) * kx * scale, top + (lat1 - lat) * scale
 
+    fonts = {"title": _font(30, bold=True), "legend": _font(20), "source": _font(18)}  # loaded once per image
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, top, width, top + map_h], fill=WATER)
@@ -74,8 +75,14 @@ def map_png(
             polygons = [polygons]
         fill = LAND_FOCUS if feature.get("properties", {}).get("iso2") in ("AZ", "KZ") else LAND
         for polygon in polygons:
-            if polygon and len(polygon[0]) > 2:
-                draw.polygon([xy(*p[:2]) for p in polygon[0]], fill=fill, outline=BORDER)
+            if not polygon or len(polygon[0]) <= 2:
+                continue
+            ring = polygon[0]
+            ring_lons = [p[0] for p in ring]
+            ring_lats = [p[1] for p in ring]
+            if max(ring_lons) < lon0 or min(ring_lons) > lon1 or max(ring_lats) < lat0 or min(ring_lats) > lat1:
+                continue  # outside the picture: not drawn (most of the world)
+            draw.polygon([xy(*p[:2]) for p in ring], fill=fill, outline=BORDER)
     draw.rectangle([0, 0, width, top], fill="white")
     draw.rectangle([0, top + map_h, width, height], fill="white")
     for row in paths.to_dict("records"):
@@ -86,7 +93,7 @@ def map_png(
             draw.line([xy(*p) for p in piece], fill=colour, width=width_px, joint="curve")
     y = 16
     for line in title_lines:
-        draw.text((24, y), line, fill="#2a3f5f", font=_font(30, bold=True))
+        draw.text((24, y), line, fill="#2a3f5f", font=fonts["title"])
         y += 40
     y = top + map_h + 16
     for i, item in enumerate(legend):
@@ -101,11 +108,11 @@ def map_png(
                 pos += on + off
         else:
             draw.line([(x, yy + 10), (x + 40, yy + 10)], fill=colour, width=4)
-        draw.text((x + 50, yy), item["label"], fill="#2a3f5f", font=_font(20))
+        draw.text((x + 50, yy), item["label"], fill="#2a3f5f", font=fonts["legend"])
     y = height - 20 - 24 * len(source_lines)
     for line in source_lines:
-        draw.text((24, y), line, fill="#4d5b6b", font=_font(18))
+        draw.text((24, y), line, fill="#4d5b6b", font=fonts["source"])
         y += 24
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", compress_level=1)  # ~10x faster than the default, ~1.5x larger
     return buffer.getvalue()

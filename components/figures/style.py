@@ -43,7 +43,7 @@ REPORTER_STYLE = {
 }
 SEQUENCE = [PALETTE[c] for c in ("blue", "orange", "green", "purple", "wine", "indigo", "brown", "grey")]
 FONT = "Source Sans 3, Source Sans Pro, DejaVu Sans, Arial, sans-serif"  # the app's font first
-TITLE_WIDTH = 40  # characters per title line: fits a 390 px phone at 16 px
+TITLE_WIDTH = 34  # characters per title line: fits a 390 px phone (about 350 px for the chart) at 16 px bold
 SOURCE_WIDTH = 60  # characters per source line: fits a 390 px phone at 11 px
 LEGEND_NAME_WIDTH = 22  # legend names up to this long go two to a row
 
@@ -212,7 +212,7 @@ def finish(
     screen; the source line last, inside the figure, so an exported image carries it. `after` overrides."""
     title_lines = len(textwrap.wrap(title, TITLE_WIDTH)) + (len(textwrap.wrap(subtitle, 48)) if subtitle else 0)
     source_lines = textwrap.wrap(source, SOURCE_WIDTH) if source else []
-    top = 16 + 22 * title_lines
+    top = 40 + 22 * title_lines
     names = [str(t.get("name", "")) for t in traces if t.get("showlegend", True) is not False and t.get("name")]
     columns = 2 if all(len(n) <= LEGEND_NAME_WIDTH for n in names) else 1  # fixed: the same rows on any screen
     legend_rows = -(-len(names) // columns) if len(traces) > 1 or names else 0
@@ -221,17 +221,16 @@ def finish(
     layout = merge(
         layout,
         {
-            # automargin: Plotly makes the top margin as tall as the wrapped title needs, so nothing is cut
+            # From the chart's own left edge (not the plot area's, which starts after the y axis), in a top margin
+            # as tall as the wrapped lines: nothing is cut on a phone, nothing overlaps the plot.
             "title": {
                 "text": title_text(title, subtitle),
-                "x": 0,
+                "x": 0.01,
                 "xanchor": "left",
-                "xref": "paper",
-                "yref": "paper",
-                "y": 1,
-                "yanchor": "bottom",
-                "automargin": True,
-                "pad": {"b": 14},
+                "xref": "container",
+                "yref": "container",
+                "y": 1 - 26 / full_height,  # Plotly anchors a multi-line title by its first baseline: room above it
+                "yanchor": "top",
                 "font": {"size": 16},
             },
             "height": full_height,

@@ -64,7 +64,14 @@ def with_citations(df: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
     return df.assign(cite=cite)
 
 
-def source_line(sources: pd.DataFrame | None, ids: list[str], lang: Lang, *, compact: bool = False) -> str:
+def source_rows(sources: pd.DataFrame | None) -> dict[str, dict]:
+    """source_id -> its row as a dict (made once per sources.csv version: the lines below look ids up)."""
+    return {} if sources is None else {r["source_id"]: r for r in sources.to_dict("records")}
+
+
+def source_line(
+    sources: pd.DataFrame | Mapping[str, dict] | None, ids: list[str], lang: Lang, *, compact: bool = False
+) -> str:
     """'Sources: Huseynov (2017); Trend, 2023-11-24; …' for the rows shown.
 
     `compact` (the line printed inside a chart, and so in its exported image): articles and academic works by
@@ -72,10 +79,10 @@ def source_line(sources: pd.DataFrame | None, ids: list[str], lang: Lang, *, com
     _ = lang._
     if not ids:
         return _("Sources: none (no rows shown).")
-    if sources is None or sources.empty:
+    by_id = source_rows(sources) if isinstance(sources, pd.DataFrame) else (sources or {})
+    if not by_id:
         return _("Sources: {list}.").format(list="; ".join(ids))
-    indexed = sources.set_index("source_id", drop=False)
-    rows = [indexed.loc[sid] if sid in indexed.index else {"source_id": sid} for sid in ids]
+    rows = [by_id.get(sid, {"source_id": sid}) for sid in ids]
     if not compact:
         return _("Sources: {list}.").format(list="; ".join(dict.fromkeys(short_citation(r) for r in rows)))
     names = dict.fromkeys(_outlet(r) for r in rows)

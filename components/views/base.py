@@ -39,6 +39,17 @@ def needs(*tables: str, optional: Iterable[str] = (), always: bool = True) -> Ca
     return mark
 
 
+class PreparedFigure(go.Figure):
+    """A figure already turned into its plain dict, once: Streamlit's st.plotly_chart only asks a figure for
+    `to_dict()` (a deep copy of every property, each rerun, for a real go.Figure)."""
+
+    def __init__(self, spec: dict) -> None:  # not go.Figure's: nothing to validate again
+        object.__setattr__(self, "_spec", spec)
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
 @dataclass(frozen=True)
 class Chart:
     key: str  # widget key and export file stem
@@ -46,6 +57,10 @@ class Chart:
     title: str  # plain text: the chart's accessible name
     summary: str  # one sentence a screen reader hears
     file_stem: str  # <chart>_<from>-<to>
+    prepared: PreparedFigure = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prepared", PreparedFigure(self.figure.to_dict()))
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,7 @@ class Context:
     years: YearRange
     labels: Labels
     citations: Mapping[str, str] = field(default_factory=dict)
+    sources_by_id: Mapping[str, dict] = field(default_factory=dict)
 
     @property
     def lang(self) -> Lang:
@@ -97,7 +113,7 @@ class Context:
 
     def source_line(self, *frames: pd.DataFrame | None, compact: bool = False) -> str:
         ids = provenance.source_ids_in(*frames, columns=("source_id", "source_a", "source_b"))
-        return provenance.source_line(self.table("sources"), ids, self.lang, compact=compact)
+        return provenance.source_line(self.sources_by_id or self.table("sources"), ids, self.lang, compact=compact)
 
     def file_stem(self, name: str, span: YearRange | None = None, *filters: str) -> str:
         span = span or self.years

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from components.figures import charts
-from components.shaping import corridors as shaping_corridors
 from components.shaping import transforms
 from components.views.base import Chart, Context, Download, Grid, needs
 from components.views.visits import search
@@ -105,14 +104,15 @@ def items(ctx: Context) -> pd.DataFrame:
 
 
 def _disagreements(ctx: Context, rows: pd.DataFrame) -> list[str]:
+    """For each row, the disagreements about it ('' if none), from one index of discrepancies by row key."""
     found = ctx.table("discrepancies")
     if found is None or found.empty:
         return [""] * len(rows)
-    out = []
-    for key in rows["key"]:
-        hit = shaping_corridors.matching_disagreements(found, {key})
-        out.append(" | ".join(f"{t}: {a} / {b}" for t, a, b in zip(hit["topic"], hit["claim_a"], hit["claim_b"])))
-    return out
+    index: dict[str, list[str]] = {}
+    for subjects, topic, a, b in zip(found["subjects"].fillna(""), found["topic"], found["claim_a"], found["claim_b"]):
+        for key in (k.strip() for k in subjects.split(";") if k.strip()):
+            index.setdefault(key, []).append(f"{topic}: {a} / {b}")
+    return [" | ".join(index.get(key, [])) for key in rows["key"]]
 
 
 @needs("events", "visits", "agreements", optional=("commission_sessions",))
