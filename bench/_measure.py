@@ -107,20 +107,34 @@ def environment() -> dict[str, Any]:
     import pandas
 
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=10, check=False).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "app.py", "frame", "pages", "components",
-                                     "data", ".streamlit"], cwd=ROOT,
-                                    capture_output=True, text=True, timeout=10, check=False).stdout.strip())
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--", "app.py", "frame", "pages", "components", "data", ".streamlit"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+        )
     except OSError:
         rev, dirty = "", False
     versions = {"python": platform.python_version(), "pandas": pandas.__version__, "numpy": numpy.__version__}
     for mod in ("pyarrow", "pandera", "streamlit"):
         with contextlib.suppress(ImportError):
             versions[mod] = __import__(mod).__version__
-    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "git": rev + ("+dirty app" if dirty else ""),
-            "cpus": os.cpu_count(), "load_average": load_average(), "platform": platform.platform(),
-            "argv": sys.argv[1:], **versions}
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "git": rev + ("+dirty app" if dirty else ""),
+        "cpus": os.cpu_count(),
+        "load_average": load_average(),
+        "platform": platform.platform(),
+        "argv": sys.argv[1:],
+        **versions,
+    }
 
 
 def load_average() -> list[float] | None:

@@ -8,6 +8,7 @@
 See bench/BROWSER.md for what is measured and how. Results: bench/results/page_speed.json, payload.json,
 load.json; the summary tables on stdout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", type=int, default=None, help="cold starts per page (default 3)")
     parser.add_argument("--warm", type=int, default=None, help="warm visits per page (default 5)")
     parser.add_argument("--pages", default="", help="page-speed pages, comma-separated (default: all)")
-    parser.add_argument("--cold-budget", type=float, default=240,
-                        help="seconds for the cold phase; no repeat starts that would pass it (0: none)")
+    parser.add_argument(
+        "--cold-budget",
+        type=float,
+        default=240,
+        help="seconds for the cold phase; no repeat starts that would pass it (0: none)",
+    )
     parser.add_argument("--warm-budget", type=float, default=320, help="the same for the warm phase")
     parser.add_argument("--levels", default=None, help="load: session counts (default 1,10,30)")
     parser.add_argument("--think-ms", type=int, default=0, help="load: pause between a session's pages")
@@ -34,9 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-speed", action="store_true", help="no page speed / payload")
     parser.add_argument("--skip-load", action="store_true", help="no load test")
     parser.add_argument("--app-root", default=None, help="measure the app in this folder (default: this checkout)")
-    parser.add_argument("--snapshot", nargs="?", const="HEAD", default=None, metavar="REV",
-                        help="measure commit REV (default HEAD), exported with git archive to a temp folder: "
-                             "a fixed version while the working tree is being edited")
+    parser.add_argument(
+        "--snapshot",
+        nargs="?",
+        const="HEAD",
+        default=None,
+        metavar="REV",
+        help="measure commit REV (default HEAD), exported with git archive to a temp folder: "
+        "a fixed version while the working tree is being edited",
+    )
     args = parser.parse_args(argv)
     install_sigterm()
     made = None
@@ -61,8 +72,13 @@ def _run(args) -> int:
     outputs = []
     if not args.skip_speed:
         print(f"# page speed and payload: cold {cold}x, warm {warm}x per page, floor before each page", flush=True)
-        result = page_speed.run(cold=cold, warm=warm, pages=[p for p in args.pages.split(",") if p] or None,
-                                cold_budget_s=args.cold_budget or None, warm_budget_s=args.warm_budget or None)
+        result = page_speed.run(
+            cold=cold,
+            warm=warm,
+            pages=[p for p in args.pages.split(",") if p] or None,
+            cold_budget_s=args.cold_budget or None,
+            warm_budget_s=args.warm_budget or None,
+        )
         outputs.append(page_speed.summary(result))
         print(outputs[-1], flush=True)
     if not args.skip_load:

@@ -3,6 +3,7 @@
 Everything stays on 127.0.0.1: servers bind to loopback, Chromium is sent through a proxy that does not
 exist (127.0.0.1:9) for every non-loopback host, so any off-machine request fails at once and is counted.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,11 +77,11 @@ def snapshot(rev: str = "HEAD") -> Path:
     import tempfile
 
     target = Path(tempfile.mkdtemp(prefix="bench-snapshot-"))
-    archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT, check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    commit = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, check=True, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", rev], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
     (target / ".bench-commit").write_text(commit + "\n", encoding="ascii")
     return target
 
@@ -92,11 +93,18 @@ def app_version() -> dict:
     if marker.is_file():
         return {"app_root": str(root), "commit": marker.read_text(encoding="ascii").strip(), "dirty": False}
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "app.py", "pages", "components",
-                                     "data", ".streamlit"], cwd=root, capture_output=True, text=True,
-                                    check=True).stdout.strip())
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--", "app.py", "pages", "components", "data", ".streamlit"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
     except (OSError, subprocess.CalledProcessError):
         return {"app_root": str(root), "commit": None, "dirty": None}
     return {"app_root": str(root), "commit": commit, "dirty": dirty}
@@ -152,19 +160,28 @@ def start_server(script: str, *, wait: bool = True, poll_s: float = 0.05, log_na
     LOGS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", script,
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        script,
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("AZKZ_DATA_DIR", None)
     log_path = LOGS / f"{log_name or Path(script).stem}.log"
     with log_path.open("ab") as log:
         started = time.time()
-        process = subprocess.Popen(command, cwd=app_root(), env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, cwd=app_root(), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     server = Server(script, process, port, started)
     if wait:
         wait_healthy(server, poll_s=poll_s)

@@ -7,6 +7,7 @@ file gives the floor the same server: `python -m streamlit run bench/floor_app.p
 and bench/load.py start). The app's st.App also has its own routes (/data/...), a security-headers middleware
 and a lifespan that loads every table at start-up: those are the app's own cost, so the floor has none of them.
 """
+
 import streamlit as st
 
 app = st.App("floor_script.py")

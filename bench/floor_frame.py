@@ -6,6 +6,7 @@ slider. The frame draws only the year slider (the app's frame also has a languag
 image-format radio: those are the app's own cost), keeps the range in the URL as ?from=&to=, and runs the
 page through st.navigation, so the floor pays Streamlit's navigation and page-switch cost like the app.
 """
+
 import streamlit as st
 
 LO, HI = 1991, 2025
@@ -30,8 +31,10 @@ if KEY not in st.session_state:
 start, end = st.sidebar.slider("Year range", min_value=LO, max_value=HI, key=KEY)
 if st.query_params.get("from") != str(start) or st.query_params.get("to") != str(end):
     st.query_params.update({"from": str(start), "to": str(end)})
-page = st.navigation([
-    st.Page(home, title="Home", url_path="", default=True),
-    st.Page("floor_page.py", title="Floor", url_path="floor"),
-])
+page = st.navigation(
+    [
+        st.Page(home, title="Home", url_path="", default=True),
+        st.Page("floor_page.py", title="Floor", url_path="floor"),
+    ]
+)
 page.run()

@@ -7,6 +7,7 @@ navigation + Plotly + pydeck cost at the least for a page of that shape.
 
 Run on its own (`AppTest.from_file("bench/floor_page.py")`, or `streamlit run`), it draws the slider itself.
 """
+
 import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
@@ -38,8 +39,11 @@ shown = [(y, v) for y, v in zip(YEARS, VALUES) if start <= y <= end]
 st.title("Floor")
 st.caption(f"Showing {start}–{end}.")
 st.plotly_chart(go.Figure(go.Bar(x=[y for y, _ in shown], y=[v for _, v in shown])), key="floor.chart")
-st.pydeck_chart(pdk.Deck(
-    layers=[pdk.Layer("PathLayer", PATH, get_path="path", get_color=[200, 40, 0], width_min_pixels=3)],
-    initial_view_state=pdk.ViewState(latitude=44, longitude=58, zoom=3),
-    map_provider=None,
-), key="floor.map")
+st.pydeck_chart(
+    pdk.Deck(
+        layers=[pdk.Layer("PathLayer", PATH, get_path="path", get_color=[200, 40, 0], width_min_pixels=3)],
+        initial_view_state=pdk.ViewState(latitude=44, longitude=58, zoom=3),
+        map_provider=None,
+    ),
+    key="floor.map",
+)

@@ -17,6 +17,7 @@ ran (the app's caches holding their views) and, for comparison, in a fresh proce
 
 Results: bench/results/hotspots.json; a summary on stdout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -114,8 +115,11 @@ def gc_cost(repeats: int = 5) -> dict:
         t0 = time.perf_counter()
         gc.collect(2)
         samples.append((time.perf_counter() - t0) * 1e3)
-    return {"tracked_objects": tracked, "collect2_ms_median": statistics.median(samples),
-            "collect2_ms_min": min(samples)}
+    return {
+        "tracked_objects": tracked,
+        "collect2_ms_median": statistics.median(samples),
+        "collect2_ms_min": min(samples),
+    }
 
 
 FLOOR_GC = r"""
@@ -174,18 +178,27 @@ def _run(args, made) -> int:
                 timers.reset()
                 at.sidebar.slider[0].set_value((a, b))
                 wall, cpu = rerun.timed_run(at)
-                per_rerun.append({"wall_ms": wall * 1e3, "cpu_ms": cpu * 1e3,
-                                  "wall": {k: v * 1e3 for k, v in timers.wall.items()},
-                                  "cpu": {k: v * 1e3 for k, v in timers.cpu.items()},
-                                  "calls": dict(timers.calls)})
+                per_rerun.append(
+                    {
+                        "wall_ms": wall * 1e3,
+                        "cpu_ms": cpu * 1e3,
+                        "wall": {k: v * 1e3 for k, v in timers.wall.items()},
+                        "cpu": {k: v * 1e3 for k, v in timers.cpu.items()},
+                        "calls": dict(timers.calls),
+                    }
+                )
             names = sorted({k for r in per_rerun for k in r["wall"]})
             rows[page] = {
                 "rerun_wall_ms_median": statistics.median(r["wall_ms"] for r in per_rerun),
                 "rerun_cpu_ms_median": statistics.median(r["cpu_ms"] for r in per_rerun),
-                "targets": {n: {"wall_ms_median": statistics.median(r["wall"].get(n, 0.0) for r in per_rerun),
-                                "cpu_ms_median": statistics.median(r["cpu"].get(n, 0.0) for r in per_rerun),
-                                "calls_per_rerun": statistics.median(r["calls"].get(n, 0) for r in per_rerun)}
-                            for n in names},
+                "targets": {
+                    n: {
+                        "wall_ms_median": statistics.median(r["wall"].get(n, 0.0) for r in per_rerun),
+                        "cpu_ms_median": statistics.median(r["cpu"].get(n, 0.0) for r in per_rerun),
+                        "calls_per_rerun": statistics.median(r["calls"].get(n, 0) for r in per_rerun),
+                    }
+                    for n in names
+                },
                 "reruns": per_rerun,
             }
             print(f"  {page}: rerun CPU median {rows[page]['rerun_cpu_ms_median']:.1f} ms", flush=True)
@@ -195,16 +208,18 @@ def _run(args, made) -> int:
     from components import app_data
 
     gc_app = {**gc_cost(), "cached_views": app_data.cache_stats()["views"]}
-    floor_gc = subprocess.run([sys.executable, "-c", FLOOR_GC, str(rerun.FLOOR_FRAME)], capture_output=True,
-                              text=True, timeout=300)
+    floor_gc = subprocess.run(
+        [sys.executable, "-c", FLOOR_GC, str(rerun.FLOOR_FRAME)], capture_output=True, text=True, timeout=300
+    )
     try:
         import json
 
         gc_floor = json.loads(floor_gc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         gc_floor = {"error": floor_gc.stderr[-500:]}
-    short = {f"{m}:{(c + '.') if c else ''}{a}": f"{m.split('.')[-1]}.{(c + '.') if c else ''}{a}"
-             for m, c, a in TARGETS}
+    short = {
+        f"{m}:{(c + '.') if c else ''}{a}": f"{m.split('.')[-1]}.{(c + '.') if c else ''}{a}" for m, c, a in TARGETS
+    }
     lines = ["Per new-range rerun, median ms of thread CPU (wall in brackets); calls per rerun", ""]
     head = ["page", "rerun CPU", "rerun wall"] + [short[f"{m}:{(c + '.') if c else ''}{a}"] for m, c, a in TARGETS]
     body = []
@@ -212,21 +227,36 @@ def _run(args, made) -> int:
         cells = [page, f"{r['rerun_cpu_ms_median']:.1f}", f"{r['rerun_wall_ms_median']:.1f}"]
         for m, c, a in TARGETS:
             t = r["targets"].get(f"{m}:{(c + '.') if c else ''}{a}")
-            cells.append("–" if not t or not t["calls_per_rerun"] else
-                         f"{t['cpu_ms_median']:.1f} ({t['wall_ms_median']:.1f}) ×{t['calls_per_rerun']:g}")
+            cells.append(
+                "–"
+                if not t or not t["calls_per_rerun"]
+                else f"{t['cpu_ms_median']:.1f} ({t['wall_ms_median']:.1f}) ×{t['calls_per_rerun']:g}"
+            )
         body.append(cells)
     lines.append(table(head, body))
-    lines += ["", f"gc.collect(2) in this process after the pages (app caches full, {gc_app['cached_views']} views): "
-                  f"{gc_app['collect2_ms_median']:.1f} ms median, {gc_app['tracked_objects']:,} tracked objects",
-              f"gc.collect(2) in a process that ran only the floor page: "
-              f"{gc_floor.get('collect2_ms_median', float('nan')):.1f} ms median, "
-              f"{gc_floor.get('tracked_objects', 0):,} tracked objects"]
+    lines += [
+        "",
+        f"gc.collect(2) in this process after the pages (app caches full, {gc_app['cached_views']} views): "
+        f"{gc_app['collect2_ms_median']:.1f} ms median, {gc_app['tracked_objects']:,} tracked objects",
+        f"gc.collect(2) in a process that ran only the floor page: "
+        f"{gc_floor.get('collect2_ms_median', float('nan')):.1f} ms median, "
+        f"{gc_floor.get('tracked_objects', 0):,} tracked objects",
+    ]
     text = "\n".join(lines)
     env["app_root"] = str(rerun.APP_ROOT)
     env["app_commit"] = (made / ".bench-commit").read_text().strip() if made else None
     env["load_average_after"] = environment()["load_average"]
-    write_results(args.out, {"benchmark": "hotspots", "env": env, "reruns": args.reruns, "pages": rows,
-                             "gc": {"app": gc_app, "floor": gc_floor}, "summary": text})
+    write_results(
+        args.out,
+        {
+            "benchmark": "hotspots",
+            "env": env,
+            "reruns": args.reruns,
+            "pages": rows,
+            "gc": {"app": gc_app, "floor": gc_floor},
+            "summary": text,
+        },
+    )
     print(text)
     return 0
 

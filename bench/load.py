@@ -26,10 +26,12 @@ Server RSS (VmRSS of the streamlit process, /proc/PID/status) is sampled every 1
 The levels run in order (ours N, floor N) for N in levels, each app on one server for all levels.
 Results: bench/results/load.json; a summary on stdout.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import io
 import re
@@ -82,8 +84,9 @@ class SessionResult:
     reruns_done: int = 0
 
 
-def _rerun_msg(*, query_string: str = "", page_name: str | None = None, page_script_hash: str | None = None,
-               url: str = ""):
+def _rerun_msg(
+    *, query_string: str = "", page_name: str | None = None, page_script_hash: str | None = None, url: str = ""
+):
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     msg = BackMsg()
@@ -163,8 +166,15 @@ async def _resolve_deferred(ws, session_id: str, file_id: str, request_id: str, 
     raise TimeoutError(f"no response to the deferred download {file_id}")
 
 
-async def run_session(index: int, base: str, visits: list[tuple[str, str]], floor: bool, think_s: float,
-                      deadline: float, start_gate: asyncio.Event) -> SessionResult:
+async def run_session(
+    index: int,
+    base: str,
+    visits: list[tuple[str, str]],
+    floor: bool,
+    think_s: float,
+    deadline: float,
+    start_gate: asyncio.Event,
+) -> SessionResult:
     """One session: connect, visit every (name, page_name) in order, check each page's downloads."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.asyncio.client import connect
@@ -177,15 +187,21 @@ async def run_session(index: int, base: str, visits: list[tuple[str, str]], floo
     session_id = ""
     await start_gate.wait()
     try:
-        async with connect(ws_url, subprotocols=["streamlit"], origin=base, max_size=2**28,
-                           open_timeout=RERUN_TIMEOUT_S, close_timeout=5, ping_interval=None) as ws:
+        async with connect(
+            ws_url,
+            subprotocols=["streamlit"],
+            origin=base,
+            max_size=2**28,
+            open_timeout=RERUN_TIMEOUT_S,
+            close_timeout=5,
+            ping_interval=None,
+        ) as ws:
             for step, (name, page_name) in enumerate(visits):
                 if time.monotonic() > deadline:
                     result.errors.append(f"level time limit reached before {name}")
                     break
                 if step == 0 or floor:
-                    data = _rerun_msg(query_string=query, page_name=page_name,
-                                      url=f"{base}/{page_name}")
+                    data = _rerun_msg(query_string=query, page_name=page_name, url=f"{base}/{page_name}")
                 elif page_name in page_hashes:
                     data = _rerun_msg(page_script_hash=page_hashes[page_name], url=f"{base}/{page_name}")
                 else:
@@ -267,7 +283,7 @@ async def run_session(index: int, base: str, visits: list[tuple[str, str]], floo
                     result.year_checked += checked
                 if think_s:
                     await asyncio.sleep(think_s)
-    except Exception as error:  # noqa: BLE001 - every failure of a session is an error of the level
+    except Exception as error:  # every failure of a session is an error of the level
         result.errors.append(f"{type(error).__name__}: {str(error)[:300]}")
     return result
 
@@ -296,10 +312,8 @@ async def run_level(base: str, pid: int, n: int, floor: bool, think_s: float, li
             value = rss_kb(pid)
             if value:
                 samples.append(value)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), timeout=0.1)
-            except TimeoutError:
-                pass
 
     sampler = asyncio.create_task(sample())
     tasks = [asyncio.create_task(run_session(i, base, visits, floor, think_s, deadline, gate)) for i in range(n)]
@@ -332,8 +346,10 @@ async def run_level(base: str, pid: int, n: int, floor: bool, think_s: float, li
         "elapsed_s": round(elapsed, 2),
         "reruns_per_s": round(len(latencies) / elapsed, 2) if elapsed else None,
         "error_examples": (errors + leaks)[:10],
-        "by_page": {name: {"p50_s": percentile(values, 50), "p95_s": percentile(values, 95), "n": len(values)}
-                    for name, values in _by_page(sessions).items()},
+        "by_page": {
+            name: {"p50_s": percentile(values, 50), "p95_s": percentile(values, 95), "n": len(values)}
+            for name, values in _by_page(sessions).items()
+        },
     }
 
 
@@ -350,9 +366,12 @@ async def _run(levels: list[int], think_s: float, limit_s: float) -> dict:
                 level = await run_level(server.base, server.pid, n, is_floor, think_s, limit_s)
                 results[key].append(level)
                 peak = level["rss_peak_kb"]
-                print(f"  {key:5} N={n:<3} p50 {fmt(level['p50_s'], ' s', 3)}  p95 {fmt(level['p95_s'], ' s', 3)}"
-                      f"  errors {level['errors']}  RSS peak {fmt(peak and round(peak / 1024), ' MB')}"
-                      f"  ({level['elapsed_s']} s)", flush=True)
+                print(
+                    f"  {key:5} N={n:<3} p50 {fmt(level['p50_s'], ' s', 3)}  p95 {fmt(level['p95_s'], ' s', 3)}"
+                    f"  errors {level['errors']}  RSS peak {fmt(peak and round(peak / 1024), ' MB')}"
+                    f"  ({level['elapsed_s']} s)",
+                    flush=True,
+                )
                 for example in level["error_examples"][:3]:
                     print(f"      ! {example}", flush=True)
     finally:
@@ -367,20 +386,34 @@ def run(levels: list[int] | None = None, think_ms: int = 0, level_timeout_s: flo
     results = asyncio.run(_run(levels, think_ms / 1000, level_timeout_s))
     rows = []
     for ours, floor in zip(results["ours"], results["floor"], strict=True):
-        rows.append({"sessions": ours["sessions"], "p95_ratio": ratio(ours["p95_s"], floor["p95_s"]),
-                     "p50_ratio": ratio(ours["p50_s"], floor["p50_s"])})
+        rows.append(
+            {
+                "sessions": ours["sessions"],
+                "p95_ratio": ratio(ours["p95_s"], floor["p95_s"]),
+                "p50_ratio": ratio(ours["p50_s"], floor["p50_s"]),
+            }
+        )
     at30 = next((r for r in rows if r["sessions"] == 30), None)
     errors = sum(level["errors"] for level in results["ours"])
     report = {
-        "benchmark": "load", "machine": machine(),
-        "settings": {"levels": levels, "think_ms": think_ms, "level_timeout_s": level_timeout_s,
-                     "rerun_timeout_s": RERUN_TIMEOUT_S, "reruns_per_session": len(PAGES),
-                     "client": "Streamlit protocol (protobuf over WebSocket), asyncio + websockets",
-                     "goal": f"0 errors, no state leaks, p95 at 30 sessions <= {GOAL_P95_RATIO}x the floor's"},
-        "ours": results["ours"], "floor": results["floor"], "ratios": rows,
-        "goal_met": {"no_errors": errors == 0,
-                     "p95_at_30": None if at30 is None or at30["p95_ratio"] is None
-                     else at30["p95_ratio"] <= GOAL_P95_RATIO},
+        "benchmark": "load",
+        "machine": machine(),
+        "settings": {
+            "levels": levels,
+            "think_ms": think_ms,
+            "level_timeout_s": level_timeout_s,
+            "rerun_timeout_s": RERUN_TIMEOUT_S,
+            "reruns_per_session": len(PAGES),
+            "client": "Streamlit protocol (protobuf over WebSocket), asyncio + websockets",
+            "goal": f"0 errors, no state leaks, p95 at 30 sessions <= {GOAL_P95_RATIO}x the floor's",
+        },
+        "ours": results["ours"],
+        "floor": results["floor"],
+        "ratios": rows,
+        "goal_met": {
+            "no_errors": errors == 0,
+            "p95_at_30": None if at30 is None or at30["p95_ratio"] is None else at30["p95_ratio"] <= GOAL_P95_RATIO,
+        },
         "elapsed_s": round(time.monotonic() - t0, 1),
     }
     report["results_file"] = str(write_result("load", report))
@@ -389,8 +422,10 @@ def run(levels: list[int] | None = None, think_ms: int = 0, level_timeout_s: flo
 
 def summary(report: dict) -> str:
     settings = report["settings"]
-    title = (f"## Load (protocol client; {settings['reruns_per_session']} reruns + CSV downloads per session; "
-             f"think {settings['think_ms']} ms; goal: 0 errors, p95@30 ≤ {GOAL_P95_RATIO}× floor)")
+    title = (
+        f"## Load (protocol client; {settings['reruns_per_session']} reruns + CSV downloads per session; "
+        f"think {settings['think_ms']} ms; goal: 0 errors, p95@30 ≤ {GOAL_P95_RATIO}× floor)"
+    )
     lines = [title, ""]
 
     def mb(kb):
@@ -398,16 +433,44 @@ def summary(report: dict) -> str:
 
     rows = []
     for ours, floor, r in zip(report["ours"], report["floor"], report["ratios"], strict=True):
-        rows.append([ours["sessions"], fmt(ours["p50_s"], " s", 3), fmt(ours["p95_s"], " s", 3),
-                     f"{ours['errors']} ({ours['state_leaks']} leaks)", fmt(mb(ours["rss_peak_kb"]), " MB"),
-                     fmt(floor["p50_s"], " s", 3), fmt(floor["p95_s"], " s", 3), floor["errors"],
-                     fmt(mb(floor["rss_peak_kb"]), " MB"), fmt(r["p95_ratio"], "×")])
-    lines.append(table(["N", "ours p50", "ours p95", "ours errors", "ours RSS peak", "floor p50", "floor p95",
-                        "floor errors", "floor RSS peak", "p95 ratio"], rows))
+        rows.append(
+            [
+                ours["sessions"],
+                fmt(ours["p50_s"], " s", 3),
+                fmt(ours["p95_s"], " s", 3),
+                f"{ours['errors']} ({ours['state_leaks']} leaks)",
+                fmt(mb(ours["rss_peak_kb"]), " MB"),
+                fmt(floor["p50_s"], " s", 3),
+                fmt(floor["p95_s"], " s", 3),
+                floor["errors"],
+                fmt(mb(floor["rss_peak_kb"]), " MB"),
+                fmt(r["p95_ratio"], "×"),
+            ]
+        )
+    lines.append(
+        table(
+            [
+                "N",
+                "ours p50",
+                "ours p95",
+                "ours errors",
+                "ours RSS peak",
+                "floor p50",
+                "floor p95",
+                "floor errors",
+                "floor RSS peak",
+                "p95 ratio",
+            ],
+            rows,
+        )
+    )
     goal = report["goal_met"]
     p95_goal = "—" if goal["p95_at_30"] is None else ("met" if goal["p95_at_30"] else "MISSED")
-    lines += ["", f"goal: no errors {'met' if goal['no_errors'] else 'MISSED'}; p95 at 30 {p95_goal}",
-              f"({report['elapsed_s']} s; {report['results_file']})"]
+    lines += [
+        "",
+        f"goal: no errors {'met' if goal['no_errors'] else 'MISSED'}; p95 at 30 {p95_goal}",
+        f"({report['elapsed_s']} s; {report['results_file']})",
+    ]
     return "\n".join(lines)
 
 

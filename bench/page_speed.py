@@ -29,6 +29,7 @@ framesent), median over the warm visits; cold visits are recorded too.
 
 Results: bench/results/page_speed.json and bench/results/payload.json; a summary on stdout.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -176,6 +177,7 @@ def visit(browser, url: str, quiet_ms: int, t0: float | None = None) -> dict:
     finally:
         context.close()
     last = summary["last"] / 1000
+
     def rel(t):
         return None if t is None else round(t - start, 4)
 
@@ -190,8 +192,20 @@ def visit(browser, url: str, quiet_ms: int, t0: float | None = None) -> dict:
         "ws_frames": ws_stats["frames_received"],
         "offsite_requests": offsite,
         "page_errors": errors,
-        **{k: summary[k] for k in ("mutations", "draws", "plotly", "decks", "grids", "exceptions", "elements",
-                                   "js_files", "js_bytes")},
+        **{
+            k: summary[k]
+            for k in (
+                "mutations",
+                "draws",
+                "plotly",
+                "decks",
+                "grids",
+                "exceptions",
+                "elements",
+                "js_files",
+                "js_bytes",
+            )
+        },
     }
 
 
@@ -212,8 +226,14 @@ def cold_visit(browser, script: str, path: str, quiet_ms: int, label: str) -> di
 def _record(samples: dict, key: str, result: dict, failures: list, where: str) -> None:
     samples.setdefault(key, []).append(result)
     if result["offsite_requests"] or result["page_errors"] or result["exceptions"]:
-        failures.append({"where": where, "offsite": result["offsite_requests"], "errors": result["page_errors"],
-                         "exceptions": result["exceptions"]})
+        failures.append(
+            {
+                "where": where,
+                "offsite": result["offsite_requests"],
+                "errors": result["page_errors"],
+                "exceptions": result["exceptions"],
+            }
+        )
 
 
 def _safe(failures: list, where: str, fn, *args):
@@ -233,8 +253,15 @@ def _within_budget(phase_start: float, repeats_done: int, budget_s: float | None
     return spent + spent / repeats_done <= budget_s
 
 
-def run(cold: int = 3, warm: int = 5, pages: list[str] | None = None, quiet_ms: int = 300,
-        query: str = "", cold_budget_s: float | None = None, warm_budget_s: float | None = None) -> dict:
+def run(
+    cold: int = 3,
+    warm: int = 5,
+    pages: list[str] | None = None,
+    quiet_ms: int = 300,
+    query: str = "",
+    cold_budget_s: float | None = None,
+    warm_budget_s: float | None = None,
+) -> dict:
     from playwright.sync_api import sync_playwright
 
     selected = [p for p in PAGES if not pages or p[0] in pages]
@@ -264,14 +291,24 @@ def run(cold: int = 3, warm: int = 5, pages: list[str] | None = None, quiet_ms: 
                 for name, path, _ in selected:
                     for key, script, url_path in (("floor", FLOOR_SCRIPT, "/"), (name, APP_SCRIPT, path)):
                         where = f"cold {rep + 1}/{cold} {key}" + (f" (before {name})" if key == "floor" else "")
-                        result = _safe(failures, where, cold_visit, browser, script, url_path + suffix, quiet_ms,
-                                       "floor" if key == "floor" else "app")
+                        result = _safe(
+                            failures,
+                            where,
+                            cold_visit,
+                            browser,
+                            script,
+                            url_path + suffix,
+                            quiet_ms,
+                            "floor" if key == "floor" else "app",
+                        )
                         if result:
                             result["before"] = name if key == "floor" else None
                             _record(cold_samples, key, result, failures, where)
-                            print(f"  {where}: {result['seconds']:.2f} s "
-                                  f"(healthy {result['healthy_at']:.2f} s, {result['ws_bytes']:,} WS bytes)",
-                                  flush=True)
+                            print(
+                                f"  {where}: {result['seconds']:.2f} s "
+                                f"(healthy {result['healthy_at']:.2f} s, {result['ws_bytes']:,} WS bytes)",
+                                flush=True,
+                            )
             # --- warm ---------------------------------------------------------------------------
             if warm:
                 app = start_server(APP_SCRIPT, log_name="warm-app")
@@ -284,21 +321,23 @@ def run(cold: int = 3, warm: int = 5, pages: list[str] | None = None, quiet_ms: 
                     for rep in range(warm):
                         if not _within_budget(phase, rep, warm_budget_s):
                             cut.append(f"warm: {rep} of {warm} repeats (budget {warm_budget_s} s)")
-                            print(f"  (warm: stopping after {rep} repeats, the next would pass the "
-                                  f"{warm_budget_s} s budget)")
+                            print(
+                                f"  (warm: stopping after {rep} repeats, the next would pass the "
+                                f"{warm_budget_s} s budget)"
+                            )
                             break
                         done["warm"] = rep + 1
                         for name, path, _ in selected:
                             for key, base, url_path in (("floor", floor.base, "/"), (name, app.base, path)):
-                                where = f"warm {rep + 1}/{warm} {key}" + (
-                                    f" (before {name})" if key == "floor" else "")
-                                result = _safe(failures, where, visit, browser, base + url_path + suffix,
-                                               quiet_ms)
+                                where = f"warm {rep + 1}/{warm} {key}" + (f" (before {name})" if key == "floor" else "")
+                                result = _safe(failures, where, visit, browser, base + url_path + suffix, quiet_ms)
                                 if result:
                                     result["before"] = name if key == "floor" else None
                                     _record(warm_samples, key, result, failures, where)
-                                    print(f"  {where}: {result['seconds']:.2f} s "
-                                          f"({result['ws_bytes']:,} WS bytes)", flush=True)
+                                    print(
+                                        f"  {where}: {result['seconds']:.2f} s ({result['ws_bytes']:,} WS bytes)",
+                                        flush=True,
+                                    )
                     rss = {"app_kb": app.rss_kb(), "floor_kb": floor.rss_kb()}
                 finally:
                     app.stop()
@@ -322,36 +361,58 @@ def run(cold: int = 3, warm: int = 5, pages: list[str] | None = None, quiet_ms: 
         cold_ours, cold_floor = med(cold_samples, name), med(cold_samples, "floor")
         warm_ours, warm_floor = med(warm_samples, name), med(warm_samples, "floor")
         cr, wr = ratio(cold_ours, cold_floor), ratio(warm_ours, warm_floor)
-        rows.append({
-            "page": name, "path": path,
-            "cold_median_s": cold_ours, "cold_floor_median_s": cold_floor, "cold_ratio": cr,
-            "cold_paired_ratio": paired(cold_samples, name),
-            "warm_median_s": warm_ours, "warm_floor_median_s": warm_floor, "warm_ratio": wr,
-            "warm_paired_ratio": paired(warm_samples, name),
-            "cold_script_finished_median_s": med(cold_samples, name, "script_finished"),
-            "cold_healthy_median_s": med(cold_samples, name, "healthy_at"),
-            "warm_script_finished_median_s": med(warm_samples, name, "script_finished"),
-            "warm_first_ws_frame_median_s": med(warm_samples, name, "first_ws_frame"),
-            "cold_n": len(cold_samples.get(name, [])), "warm_n": len(warm_samples.get(name, [])),
-            "goal_met": (not cold or (cr is not None and cr <= GOAL_RATIO))
-            and (not warm or (wr is not None and wr <= GOAL_RATIO)),
-        })
+        rows.append(
+            {
+                "page": name,
+                "path": path,
+                "cold_median_s": cold_ours,
+                "cold_floor_median_s": cold_floor,
+                "cold_ratio": cr,
+                "cold_paired_ratio": paired(cold_samples, name),
+                "warm_median_s": warm_ours,
+                "warm_floor_median_s": warm_floor,
+                "warm_ratio": wr,
+                "warm_paired_ratio": paired(warm_samples, name),
+                "cold_script_finished_median_s": med(cold_samples, name, "script_finished"),
+                "cold_healthy_median_s": med(cold_samples, name, "healthy_at"),
+                "warm_script_finished_median_s": med(warm_samples, name, "script_finished"),
+                "warm_first_ws_frame_median_s": med(warm_samples, name, "first_ws_frame"),
+                "cold_n": len(cold_samples.get(name, [])),
+                "warm_n": len(warm_samples.get(name, [])),
+                "goal_met": (not cold or (cr is not None and cr <= GOAL_RATIO))
+                and (not warm or (wr is not None and wr <= GOAL_RATIO)),
+            }
+        )
     floor_row = {
-        "cold_median_s": med(cold_samples, "floor"), "warm_median_s": med(warm_samples, "floor"),
+        "cold_median_s": med(cold_samples, "floor"),
+        "warm_median_s": med(warm_samples, "floor"),
         "cold_script_finished_median_s": med(cold_samples, "floor", "script_finished"),
         "cold_healthy_median_s": med(cold_samples, "floor", "healthy_at"),
         "warm_script_finished_median_s": med(warm_samples, "floor", "script_finished"),
-        "cold_n": len(cold_samples.get("floor", [])), "warm_n": len(warm_samples.get("floor", [])),
+        "cold_n": len(cold_samples.get("floor", [])),
+        "warm_n": len(warm_samples.get("floor", [])),
     }
     speed = {
-        "benchmark": "page_speed", "machine": machine(),
-        "settings": {"cold_repeats": cold, "warm_repeats": warm, "cold_repeats_done": done["cold"],
-                     "warm_repeats_done": done["warm"], "cut_by_budget": cut,
-                     "cold_budget_s": cold_budget_s, "warm_budget_s": warm_budget_s, "quiet_ms": quiet_ms,
-                     "query": query,
-                     "goal_ratio": GOAL_RATIO, "order": "floor, page, floor, page, ... per repeat"},
-        "floor": floor_row, "pages": rows, "server_rss_after_warm": rss,
-        "failures": failures, "samples": {"cold": cold_samples, "warm": warm_samples},
+        "benchmark": "page_speed",
+        "machine": machine(),
+        "settings": {
+            "cold_repeats": cold,
+            "warm_repeats": warm,
+            "cold_repeats_done": done["cold"],
+            "warm_repeats_done": done["warm"],
+            "cut_by_budget": cut,
+            "cold_budget_s": cold_budget_s,
+            "warm_budget_s": warm_budget_s,
+            "quiet_ms": quiet_ms,
+            "query": query,
+            "goal_ratio": GOAL_RATIO,
+            "order": "floor, page, floor, page, ... per repeat",
+        },
+        "floor": floor_row,
+        "pages": rows,
+        "server_rss_after_warm": rss,
+        "failures": failures,
+        "samples": {"cold": cold_samples, "warm": warm_samples},
         "elapsed_s": round(time.monotonic() - t_begin, 1),
     }
     payload_rows = []
@@ -359,21 +420,28 @@ def run(cold: int = 3, warm: int = 5, pages: list[str] | None = None, quiet_ms: 
     for key in ["floor"] + [name for name, _, _ in selected]:
         got = source.get(key, [])
         total = median([s["ws_bytes"] for s in got])
-        payload_rows.append({
-            "page": key, "ws_bytes_median": total,
-            "ws_received_median": median([s["ws_received"] for s in got]),
-            "ws_sent_median": median([s["ws_sent"] for s in got]),
-            "ws_bytes_max": max((s["ws_bytes"] for s in got), default=None),
-            "cold_ws_bytes_median": median([s["ws_bytes"] for s in cold_samples.get(key, [])]),
-            "js_bytes_median": median([s["js_bytes"] for s in got]),
-            "js_files_median": median([s["js_files"] for s in got]),
-            "visits": len(got),
-            "goal_met": None if key == "floor" or total is None else total <= GOAL_PAYLOAD,
-        })
+        payload_rows.append(
+            {
+                "page": key,
+                "ws_bytes_median": total,
+                "ws_received_median": median([s["ws_received"] for s in got]),
+                "ws_sent_median": median([s["ws_sent"] for s in got]),
+                "ws_bytes_max": max((s["ws_bytes"] for s in got), default=None),
+                "cold_ws_bytes_median": median([s["ws_bytes"] for s in cold_samples.get(key, [])]),
+                "js_bytes_median": median([s["js_bytes"] for s in got]),
+                "js_files_median": median([s["js_files"] for s in got]),
+                "visits": len(got),
+                "goal_met": None if key == "floor" or total is None else total <= GOAL_PAYLOAD,
+            }
+        )
     payload = {
-        "benchmark": "payload", "machine": machine(),
-        "settings": {"measured_on": "warm visits" if warm else "cold visits", "goal_bytes": GOAL_PAYLOAD,
-                     "what": "bytes of WebSocket frames received + sent, one page load in a fresh context"},
+        "benchmark": "payload",
+        "machine": machine(),
+        "settings": {
+            "measured_on": "warm visits" if warm else "cold visits",
+            "goal_bytes": GOAL_PAYLOAD,
+            "what": "bytes of WebSocket frames received + sent, one page load in a fresh context",
+        },
         "pages": payload_rows,
     }
     speed["results_file"] = str(write_result("page_speed", speed))
@@ -389,28 +457,86 @@ def summary(result: dict) -> str:
     speed, payload = result["page_speed"], result["payload"]
     floor = speed["floor"]
     settings = speed["settings"]
-    title = (f"## Page speed (medians; cold {settings['cold_repeats_done']}×, warm {settings['warm_repeats_done']}× "
-             f"per page, each after its own floor run; goal ≤ {GOAL_RATIO}× floor)")
+    title = (
+        f"## Page speed (medians; cold {settings['cold_repeats_done']}×, warm {settings['warm_repeats_done']}× "
+        f"per page, each after its own floor run; goal ≤ {GOAL_RATIO}× floor)"
+    )
     lines = [title, ""]
-    rows = [["floor", fmt(floor["cold_median_s"], " s"), "", "", fmt(floor["warm_median_s"], " s"), "", "",
-             fmt(floor["warm_script_finished_median_s"], " s"), ""]]
+    rows = [
+        [
+            "floor",
+            fmt(floor["cold_median_s"], " s"),
+            "",
+            "",
+            fmt(floor["warm_median_s"], " s"),
+            "",
+            "",
+            fmt(floor["warm_script_finished_median_s"], " s"),
+            "",
+        ]
+    ]
     for r in speed["pages"]:
-        rows.append([r["page"], fmt(r["cold_median_s"], " s"), fmt(r["cold_ratio"], "×"),
-                     fmt(r["cold_paired_ratio"], "×"), fmt(r["warm_median_s"], " s"), fmt(r["warm_ratio"], "×"),
-                     fmt(r["warm_paired_ratio"], "×"), fmt(r["warm_script_finished_median_s"], " s"),
-                     "yes" if r["goal_met"] else "NO"])
-    lines.append(table(["page", "cold", "cold ratio", "(paired)", "warm", "warm ratio", "(paired)",
-                        "warm: script done at", "goal met"], rows))
-    lines += ["", ("ratio = page median / median of all floor runs of that phase (the goal); paired = median "
-                   "of page / the floor run just before it.")]
-    lines += ["", (f"## WebSocket payload per page load (median of {payload['settings']['measured_on']}; "
-                   f"goal ≤ {GOAL_PAYLOAD / 1e6:.0f} MB)"), ""]
-    lines.append(table(["page", "bytes (recv + sent)", "received", "sent", "max", "goal met",
-                        "JS over HTTP (not in goal)"], [
-        [r["page"], _bytes(r["ws_bytes_median"]), _bytes(r["ws_received_median"]), _bytes(r["ws_sent_median"]),
-         _bytes(r["ws_bytes_max"]),
-         "—" if r["goal_met"] is None else ("yes" if r["goal_met"] else "NO"),
-         f"{_bytes(r['js_bytes_median'])} B in {_bytes(r['js_files_median'])} files"] for r in payload["pages"]]))
+        rows.append(
+            [
+                r["page"],
+                fmt(r["cold_median_s"], " s"),
+                fmt(r["cold_ratio"], "×"),
+                fmt(r["cold_paired_ratio"], "×"),
+                fmt(r["warm_median_s"], " s"),
+                fmt(r["warm_ratio"], "×"),
+                fmt(r["warm_paired_ratio"], "×"),
+                fmt(r["warm_script_finished_median_s"], " s"),
+                "yes" if r["goal_met"] else "NO",
+            ]
+        )
+    lines.append(
+        table(
+            [
+                "page",
+                "cold",
+                "cold ratio",
+                "(paired)",
+                "warm",
+                "warm ratio",
+                "(paired)",
+                "warm: script done at",
+                "goal met",
+            ],
+            rows,
+        )
+    )
+    lines += [
+        "",
+        (
+            "ratio = page median / median of all floor runs of that phase (the goal); paired = median "
+            "of page / the floor run just before it."
+        ),
+    ]
+    lines += [
+        "",
+        (
+            f"## WebSocket payload per page load (median of {payload['settings']['measured_on']}; "
+            f"goal ≤ {GOAL_PAYLOAD / 1e6:.0f} MB)"
+        ),
+        "",
+    ]
+    lines.append(
+        table(
+            ["page", "bytes (recv + sent)", "received", "sent", "max", "goal met", "JS over HTTP (not in goal)"],
+            [
+                [
+                    r["page"],
+                    _bytes(r["ws_bytes_median"]),
+                    _bytes(r["ws_received_median"]),
+                    _bytes(r["ws_sent_median"]),
+                    _bytes(r["ws_bytes_max"]),
+                    "—" if r["goal_met"] is None else ("yes" if r["goal_met"] else "NO"),
+                    f"{_bytes(r['js_bytes_median'])} B in {_bytes(r['js_files_median'])} files",
+                ]
+                for r in payload["pages"]
+            ],
+        )
+    )
     if speed["failures"]:
         lines += ["", f"Failures ({len(speed['failures'])}):"] + [f"- {f}" for f in speed["failures"][:20]]
     lines += ["", f"({speed['elapsed_s']} s; {speed['results_file']}, {payload['results_file']})"]
@@ -424,14 +550,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
     parser.add_argument("--quiet-ms", type=int, default=300, help="the 'visuals stable' quiet window")
     parser.add_argument("--query", default="", help="query string for every visit, e.g. from=2010&to=2020")
-    parser.add_argument("--cold-budget", type=float, default=None,
-                        help="seconds for the cold phase: no new repeat starts that would pass it")
+    parser.add_argument(
+        "--cold-budget",
+        type=float,
+        default=None,
+        help="seconds for the cold phase: no new repeat starts that would pass it",
+    )
     parser.add_argument("--warm-budget", type=float, default=None, help="the same for the warm phase")
     args = parser.parse_args(argv)
     install_sigterm()
-    result = run(cold=args.cold, warm=args.warm, pages=[p for p in args.pages.split(",") if p] or None,
-                 quiet_ms=args.quiet_ms, query=args.query, cold_budget_s=args.cold_budget,
-                 warm_budget_s=args.warm_budget)
+    result = run(
+        cold=args.cold,
+        warm=args.warm,
+        pages=[p for p in args.pages.split(",") if p] or None,
+        quiet_ms=args.quiet_ms,
+        query=args.query,
+        cold_budget_s=args.cold_budget,
+        warm_budget_s=args.warm_budget,
+    )
     print(summary(result))
     return 0
 

@@ -15,6 +15,7 @@ stacks the top functions by own ("self") and cumulative time are computed and sp
 run go to bench/results/load_profiled.json (sampling slows the server a little, so they are not the load
 benchmark's; bench/results/load.json is left alone). Summary: bench/results/profile_load.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,11 +50,16 @@ def start_samplers(pid: int, duration: int, rate: int) -> list[subprocess.Popen]
     logs = browser_common.LOGS
     logs.mkdir(parents=True, exist_ok=True)
     out = []
-    for extra, target, log in ((["--format", "flamegraph"], PROFILES / "load.svg", "py-spy-svg.log"),
-                               (["--format", "raw", "--gil"], PROFILES / "load_gil.txt", "py-spy-gil.log")):
+    for extra, target, log in (
+        (["--format", "flamegraph"], PROFILES / "load.svg", "py-spy-svg.log"),
+        (["--format", "raw", "--gil"], PROFILES / "load_gil.txt", "py-spy-gil.log"),
+    ):
         with (logs / log).open("ab") as fh:
-            out.append(subprocess.Popen([*base, *extra, "-o", str(target)], stdout=fh, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL))
+            out.append(
+                subprocess.Popen(
+                    [*base, *extra, "-o", str(target)], stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                )
+            )
     return out
 
 
@@ -76,7 +82,7 @@ def _relative(file: str, app_root: Path) -> str:
     path = file.replace("\\", "/")
     root = str(app_root).rstrip("/") + "/"
     if path.startswith(root):
-        return path[len(root):]
+        return path[len(root) :]
     m = re.search(r"site-packages/(.*)$", path) or re.search(r"/lib/python3\.\d+/(.*)$", path)
     if m:
         return m.group(1)
@@ -142,8 +148,14 @@ def analyse(raw: Path, app_root: Path, top: int = 25) -> dict:
             owner = owners.get((func, file), "other")
             if only and owner != only:
                 continue
-            out.append({"function": f"{file}:{func}", "owner": owner, "samples": n,
-                        "share": round(n / total, 4) if total else None})
+            out.append(
+                {
+                    "function": f"{file}:{func}",
+                    "owner": owner,
+                    "samples": n,
+                    "share": round(n / total, 4) if total else None,
+                }
+            )
             if len(out) >= top:
                 break
         return out
@@ -151,31 +163,52 @@ def analyse(raw: Path, app_root: Path, top: int = 25) -> dict:
     return {
         "samples": total,
         "self_by_owner": {k: {"samples": v, "share": round(v / total, 4)} for k, v in by_owner_self.most_common()},
-        "cumulative_by_owner": {k: {"samples": v, "share": round(v / total, 4)}
-                                for k, v in by_owner_cum.most_common()},
-        "top_self": rows(own), "top_cumulative": rows(cumulative),
-        "top_self_app": rows(own, "app"), "top_cumulative_app": rows(cumulative, "app"),
-        "top_self_streamlit": rows(own, "streamlit"), "top_cumulative_streamlit": rows(cumulative, "streamlit"),
+        "cumulative_by_owner": {k: {"samples": v, "share": round(v / total, 4)} for k, v in by_owner_cum.most_common()},
+        "top_self": rows(own),
+        "top_cumulative": rows(cumulative),
+        "top_self_app": rows(own, "app"),
+        "top_cumulative_app": rows(cumulative, "app"),
+        "top_self_streamlit": rows(own, "streamlit"),
+        "top_cumulative_streamlit": rows(cumulative, "streamlit"),
     }
 
 
 def summary(report: dict) -> str:
     a = report["analysis"]
-    lines = [f"## py-spy on our server, N = {report['sessions']} sessions (GIL holder, {a['samples']} samples"
-             f" at {report['rate']} Hz, {report['sampled_s']:.0f} s)", ""]
-    lines.append(table(["owner", "self share", "cumulative share"],
-                       [[k, f"{v['share']:.1%}", f"{a['cumulative_by_owner'].get(k, {}).get('share', 0):.1%}"]
-                        for k, v in a["self_by_owner"].items()]))
-    for key, title in (("top_self", "top by self time"), ("top_cumulative", "top by cumulative time"),
-                       ("top_self_app", "app code, self"), ("top_cumulative_app", "app code, cumulative"),
-                       ("top_self_streamlit", "Streamlit, self"),
-                       ("top_cumulative_streamlit", "Streamlit, cumulative")):
+    lines = [
+        f"## py-spy on our server, N = {report['sessions']} sessions (GIL holder, {a['samples']} samples"
+        f" at {report['rate']} Hz, {report['sampled_s']:.0f} s)",
+        "",
+    ]
+    lines.append(
+        table(
+            ["owner", "self share", "cumulative share"],
+            [
+                [k, f"{v['share']:.1%}", f"{a['cumulative_by_owner'].get(k, {}).get('share', 0):.1%}"]
+                for k, v in a["self_by_owner"].items()
+            ],
+        )
+    )
+    for key, title in (
+        ("top_self", "top by self time"),
+        ("top_cumulative", "top by cumulative time"),
+        ("top_self_app", "app code, self"),
+        ("top_cumulative_app", "app code, cumulative"),
+        ("top_self_streamlit", "Streamlit, self"),
+        ("top_cumulative_streamlit", "Streamlit, cumulative"),
+    ):
         lines += ["", f"### {title}", ""]
-        lines.append(table(["function", "owner", "share"],
-                           [[r["function"], r["owner"], f"{r['share']:.1%}"] for r in a[key][:15]]))
+        lines.append(
+            table(
+                ["function", "owner", "share"], [[r["function"], r["owner"], f"{r['share']:.1%}"] for r in a[key][:15]]
+            )
+        )
     lv = report["level"]
-    lines += ["", f"load during sampling: p50 {lv['p50_s']} s, p95 {lv['p95_s']} s, {lv['reruns_per_s']} reruns/s, "
-                  f"errors {lv['errors']} (bench/results/load_profiled.json)"]
+    lines += [
+        "",
+        f"load during sampling: p50 {lv['p50_s']} s, p95 {lv['p95_s']} s, {lv['reruns_per_s']} reruns/s, "
+        f"errors {lv['errors']} (bench/results/load_profiled.json)",
+    ]
     return "\n".join(lines)
 
 
@@ -222,12 +255,21 @@ def main(argv: list[str] | None = None) -> int:
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
     lv = state["level"]
-    report = {"benchmark": "profile_load", "machine": measured, "sessions": args.sessions, "rate": args.rate,
-              "duration_s": args.duration, "sampled_s": state["sampled_s"], "py_spy_exit_codes": state["exit_codes"],
-              "files": {"flamegraph": str(PROFILES / "load.svg"), "gil_stacks": str(PROFILES / "load_gil.txt")},
-              "level": {k: lv[k] for k in ("sessions", "reruns", "p50_s", "p95_s", "errors", "reruns_per_s",
-                                           "elapsed_s", "rss_peak_kb")},
-              "analysis": analysis}
+    report = {
+        "benchmark": "profile_load",
+        "machine": measured,
+        "sessions": args.sessions,
+        "rate": args.rate,
+        "duration_s": args.duration,
+        "sampled_s": state["sampled_s"],
+        "py_spy_exit_codes": state["exit_codes"],
+        "files": {"flamegraph": str(PROFILES / "load.svg"), "gil_stacks": str(PROFILES / "load_gil.txt")},
+        "level": {
+            k: lv[k]
+            for k in ("sessions", "reruns", "p50_s", "p95_s", "errors", "reruns_per_s", "elapsed_s", "rss_peak_kb")
+        },
+        "analysis": analysis,
+    }
     report["summary"] = summary(report)
     write_result("profile_load", report)
     print(report["summary"])

@@ -169,8 +169,9 @@ def _params(at, lang: str | None) -> None:
         at.query_params["lang"] = lang
 
 
-def open_app(page: str, lang: str | None = None, cold: bool = False, counter: LoadCounter | None = None,
-             floor: bool = False):
+def open_app(
+    page: str, lang: str | None = None, cold: bool = False, counter: LoadCounter | None = None, floor: bool = False
+):
     """An AppTest on `page`, opened as production does (frame first, then the page switch). Returns
     (at, seconds of the page's own first run, tables loaded by it)."""
     from streamlit.testing.v1 import AppTest
@@ -198,13 +199,23 @@ def open_app(page: str, lang: str | None = None, cold: bool = False, counter: Lo
 def _series(samples: list[tuple[float, float]], loads: dict, builds: int, wrong: list) -> dict:
     ms = [w * 1e3 for w, _ in samples]
     cpu = [c * 1e3 for _, c in samples]
-    return {"rerun_ms": ms, "median_ms": median(ms), "p95_ms": p95(ms), "min_ms": min(ms), "max_ms": max(ms),
-            "rerun_cpu_ms": cpu, "cpu_median_ms": median(cpu), "loads": loads, "view_builds": builds,
-            "wrong": wrong}
+    return {
+        "rerun_ms": ms,
+        "median_ms": median(ms),
+        "p95_ms": p95(ms),
+        "min_ms": min(ms),
+        "max_ms": max(ms),
+        "rerun_cpu_ms": cpu,
+        "cpu_median_ms": median(cpu),
+        "loads": loads,
+        "view_builds": builds,
+        "wrong": wrong,
+    }
 
 
-def measure(page: str, langs: list[str | None], reruns: int, counter: LoadCounter, cold: bool,
-            floor: bool = False) -> dict[str | None, dict]:
+def measure(
+    page: str, langs: list[str | None], reruns: int, counter: LoadCounter, cold: bool, floor: bool = False
+) -> dict[str | None, dict]:
     """One page in each language: one app per language (the first opened cold), then N new-range reruns and
     the same N ranges again ("seen"). The languages take turns at every range, so drift (other work on the
     machine) hits them alike."""
@@ -216,15 +227,25 @@ def measure(page: str, langs: list[str | None], reruns: int, counter: LoadCounte
     apps = {}
     for i, lang in enumerate(langs):
         at, first_s, first_loads = open_app(page, lang, cold=cold and i == 0, counter=counter, floor=floor)
-        result = {"page": name, "lang": lang or "en", "first_ms": first_s * 1e3, "first_loads": first_loads,
-                  "cold": cold and i == 0, "problems": problems(at)}
+        result = {
+            "page": name,
+            "lang": lang or "en",
+            "first_ms": first_s * 1e3,
+            "first_loads": first_loads,
+            "cold": cold and i == 0,
+            "problems": problems(at),
+        }
         results[lang] = result
         if at.exception or not at.sidebar.slider:
             result["error"] = "exception" if at.exception else "no year slider after the first run"
             continue
         apps[lang] = at
-        result.update({"language_shown": at.sidebar.selectbox[0].value if (not floor and at.sidebar.selectbox)
-                       else None, "title": at.title[0].value if at.title else None})
+        result.update(
+            {
+                "language_shown": at.sidebar.selectbox[0].value if (not floor and at.sidebar.selectbox) else None,
+                "title": at.title[0].value if at.title else None,
+            }
+        )
     if not apps:
         return results
     first = next(iter(apps.values()))
@@ -250,8 +271,9 @@ def measure(page: str, langs: list[str | None], reruns: int, counter: LoadCounte
     for lang in apps:
         r = results[lang]
         r.update({"bounds": (lo, hi), "ranges": plan})
-        r["problems"] = sorted(set(r["problems"]) | {p for k in ("new", "seen") for w in r[k]["wrong"]
-                                                     for p in w["problems"]})
+        r["problems"] = sorted(
+            set(r["problems"]) | {p for k in ("new", "seen") for w in r[k]["wrong"] for p in w["problems"]}
+        )
     return results
 
 
@@ -291,8 +313,11 @@ class TranslationRecorder:
         `repeats` replays: the calls' own cost (the minimum: other work on a shared machine only adds)."""
         from components import i18n
 
-        calls = [(self.originals[m], i18n.Lang(code), a, k) for m, code, a, k in self.calls
-                 if methods is None or m in methods]
+        calls = [
+            (self.originals[m], i18n.Lang(code), a, k)
+            for m, code, a, k in self.calls
+            if methods is None or m in methods
+        ]
         samples = []
         for _ in range(repeats):
             t0 = time.perf_counter()
@@ -326,10 +351,13 @@ def translation_work(page: str, lang: str, counter: LoadCounter, recorder: Trans
             recorder.on = False
         by_method = collections.Counter(m for m, *_ in recorder.calls)
         formats = tuple(m for m in recorder.METHODS if m not in recorder.LOOKUPS)
-        out[kind] = {"calls": len(recorder.calls), "by_method": dict(by_method),
-                     "replay_ms": recorder.replay_ms(),
-                     "lookups_replay_ms": recorder.replay_ms(methods=recorder.LOOKUPS),
-                     "formatting_replay_ms": recorder.replay_ms(methods=formats)}
+        out[kind] = {
+            "calls": len(recorder.calls),
+            "by_method": dict(by_method),
+            "replay_ms": recorder.replay_ms(),
+            "lookups_replay_ms": recorder.replay_ms(methods=recorder.LOOKUPS),
+            "formatting_replay_ms": recorder.replay_ms(methods=formats),
+        }
     return out
 
 
@@ -375,9 +403,16 @@ def file_versions(counter: LoadCounter, pages: list[str]) -> dict:
                     at.run()
                 again = counter.since(before)
                 errors = sorted({p for at in apps.values() for p in problems(at)})
-                out["cases"].append({"touched": touched, "reloaded": reloaded, "expected": dependants,
-                                     "reloaded_on_next_rerun": again, "problems": errors,
-                                     "ok": reloaded == dict.fromkeys(dependants, 1) and not again and not errors})
+                out["cases"].append(
+                    {
+                        "touched": touched,
+                        "reloaded": reloaded,
+                        "expected": dependants,
+                        "reloaded_on_next_rerun": again,
+                        "problems": errors,
+                        "ok": reloaded == dict.fromkeys(dependants, 1) and not again and not errors,
+                    }
+                )
         finally:
             if old_env is None:
                 os.environ.pop("AZKZ_DATA_DIR", None)
@@ -432,52 +467,141 @@ def _loads(d: dict) -> str:
 
 def summary(rows: list[dict], floor: dict, versions: dict, langs: list[str], words: dict) -> str:
     floor_new = floor["new_median_ms"]
-    body = [["floor_page (floor)", fmt(floor.get("first_ms")), fmt(floor_new), fmt(floor["new_p95_ms"]),
-             fmt(floor["new_cpu_median_ms"]), "1.00", fmt(floor["seen_median_ms"]), "–", "–", "–", "–", ""]]
+    body = [
+        [
+            "floor_page (floor)",
+            fmt(floor.get("first_ms")),
+            fmt(floor_new),
+            fmt(floor["new_p95_ms"]),
+            fmt(floor["new_cpu_median_ms"]),
+            "1.00",
+            fmt(floor["seen_median_ms"]),
+            "–",
+            "–",
+            "–",
+            "–",
+            "",
+        ]
+    ]
     for r in rows:
         if "error" in r:
-            body.append([r["page"], fmt(r.get("first_ms")), "–", "–", "–", "–", "–", "NO", _loads(r["first_loads"]),
-                         "–", "–", r["error"]])
+            body.append(
+                [
+                    r["page"],
+                    fmt(r.get("first_ms")),
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "NO",
+                    _loads(r["first_loads"]),
+                    "–",
+                    "–",
+                    r["error"],
+                ]
+            )
             continue
         new, seen = r["new"], r["seen"]
-        body.append([r["page"], fmt(r["first_ms"]), fmt(new["median_ms"]), fmt(new["p95_ms"]),
-                     fmt(new["cpu_median_ms"]), f"{new['median_ms'] / floor_new:.2f}", fmt(seen["median_ms"]),
-                     "yes" if new["median_ms"] <= GOAL_MS else "NO", _loads(r["first_loads"]),
-                     str(sum(new["loads"].values()) + sum(seen["loads"].values())),
-                     f"{new['view_builds'] / len(new['rerun_ms']):.1f}", "; ".join(r["problems"])[:80]])
-    lines = ["Reruns in English (new range: the page's views are built; seen range: from the cache); ms",
-             table(["page", "cold ms", "new median", "new p95", "new CPU median", "× floor", "seen median",
-                    f"<= {GOAL_MS:g} ms", "tables read+validated (cold)", "loads in reruns",
-                    "views built per rerun", "problems shown"], body)]
+        body.append(
+            [
+                r["page"],
+                fmt(r["first_ms"]),
+                fmt(new["median_ms"]),
+                fmt(new["p95_ms"]),
+                fmt(new["cpu_median_ms"]),
+                f"{new['median_ms'] / floor_new:.2f}",
+                fmt(seen["median_ms"]),
+                "yes" if new["median_ms"] <= GOAL_MS else "NO",
+                _loads(r["first_loads"]),
+                str(sum(new["loads"].values()) + sum(seen["loads"].values())),
+                f"{new['view_builds'] / len(new['rerun_ms']):.1f}",
+                "; ".join(r["problems"])[:80],
+            ]
+        )
+    lines = [
+        "Reruns in English (new range: the page's views are built; seen range: from the cache); ms",
+        table(
+            [
+                "page",
+                "cold ms",
+                "new median",
+                "new p95",
+                "new CPU median",
+                "× floor",
+                "seen median",
+                f"<= {GOAL_MS:g} ms",
+                "tables read+validated (cold)",
+                "loads in reruns",
+                "views built per rerun",
+                "problems shown",
+            ],
+            body,
+        ),
+    ]
     if len(langs) > 1:
-        lines += ["", "New-range rerun median per language, ms: wall / CPU (seen-range wall median in brackets);"
-                      " CPU ratio to en; translation work of one new-range rerun (its recorded calls replayed, ms)"]
-        head = ["page"] + [f"{lg}" for lg in langs] + [f"{lg}/en CPU" for lg in langs[1:]] + \
-               [f"i18n ms/rerun {lg} (lookups + formatting)" for lg in langs]
+        lines += [
+            "",
+            "New-range rerun median per language, ms: wall / CPU (seen-range wall median in brackets);"
+            " CPU ratio to en; translation work of one new-range rerun (its recorded calls replayed, ms)",
+        ]
+        head = (
+            ["page"]
+            + [f"{lg}" for lg in langs]
+            + [f"{lg}/en CPU" for lg in langs[1:]]
+            + [f"i18n ms/rerun {lg} (lookups + formatting)" for lg in langs]
+        )
         out = []
         for r in rows:
             per = r.get("langs", {})
             cells = [r["page"]]
             en = per.get("en", {}).get("new_cpu_median_ms")
-            cells += [f"{fmt(per[lg]['new_median_ms'])} / {fmt(per[lg]['new_cpu_median_ms'])} "
-                      f"({fmt(per[lg]['seen_median_ms'])})" if lg in per and "new_median_ms" in per[lg] else "–"
-                      for lg in langs]
-            cells += [f"{per[lg]['new_cpu_median_ms'] / en:.2f}" if en and "new_median_ms" in per.get(lg, {})
-                      else "–" for lg in langs[1:]]
+            cells += [
+                f"{fmt(per[lg]['new_median_ms'])} / {fmt(per[lg]['new_cpu_median_ms'])} "
+                f"({fmt(per[lg]['seen_median_ms'])})"
+                if lg in per and "new_median_ms" in per[lg]
+                else "–"
+                for lg in langs
+            ]
+            cells += [
+                f"{per[lg]['new_cpu_median_ms'] / en:.2f}" if en and "new_median_ms" in per.get(lg, {}) else "–"
+                for lg in langs[1:]
+            ]
             for lg in langs:
                 w = words.get(r["page"], {}).get(lg, {}).get("new")
-                cells.append(f"{w['replay_ms']:.2f} = {w['lookups_replay_ms']:.2f} + {w['formatting_replay_ms']:.2f}"
-                             f" ({w['calls']} calls)" if w else "–")
+                cells.append(
+                    f"{w['replay_ms']:.2f} = {w['lookups_replay_ms']:.2f} + {w['formatting_replay_ms']:.2f}"
+                    f" ({w['calls']} calls)"
+                    if w
+                    else "–"
+                )
             out.append(cells)
         lines.append(table(head, out))
     if versions.get("cases"):
         lines += ["", "Validated once per file version (a copy of data/, one CSV touched, every page rerun twice):"]
-        lines.append(table(["touched", "re-validated on the next reruns", "expected (it and its dependants)",
-                            "re-validated again after", "ok"],
-                           [[c["touched"], _loads(c["reloaded"]) if len(c["reloaded"]) > 6 else
-                             ", ".join(f"{k}×{v}" for k, v in sorted(c["reloaded"].items())) or "–",
-                             ", ".join(c["expected"]), ", ".join(c["reloaded_on_next_rerun"]) or "–",
-                             "yes" if c["ok"] else "NO"] for c in versions["cases"]]))
+        lines.append(
+            table(
+                [
+                    "touched",
+                    "re-validated on the next reruns",
+                    "expected (it and its dependants)",
+                    "re-validated again after",
+                    "ok",
+                ],
+                [
+                    [
+                        c["touched"],
+                        _loads(c["reloaded"])
+                        if len(c["reloaded"]) > 6
+                        else ", ".join(f"{k}×{v}" for k, v in sorted(c["reloaded"].items())) or "–",
+                        ", ".join(c["expected"]),
+                        ", ".join(c["reloaded_on_next_rerun"]) or "–",
+                        "yes" if c["ok"] else "NO",
+                    ]
+                    for c in versions["cases"]
+                ],
+            )
+        )
     return "\n".join(lines)
 
 
@@ -498,8 +622,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-all", action="store_true", help="cProfile every page")
     parser.add_argument("--no-versions", action="store_true", help="skip the file-version check")
     parser.add_argument("--app-root", default=None, help="measure the app in this folder")
-    parser.add_argument("--snapshot", nargs="?", const="HEAD", default=None, metavar="REV",
-                        help="measure commit REV (git archive to a temp folder), not the working tree")
+    parser.add_argument(
+        "--snapshot",
+        nargs="?",
+        const="HEAD",
+        default=None,
+        metavar="REV",
+        help="measure commit REV (git archive to a temp folder), not the working tree",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "rerun.json")
     args = parser.parse_args(argv)
     os.environ["AZKZ_STORE_DIR"] = "off"  # see the module docstring
@@ -526,8 +656,11 @@ def _run(args, made: Path | None) -> int:
     langs = [lg for lg in args.langs.split(",") if lg]
     env = environment()
     commit = (made / ".bench-commit").read_text().strip() if made else None
-    print(f"load average before: {load_average()} on {os.cpu_count()} CPUs; app: {APP_ROOT}"
-          + (f" (commit {commit})" if commit else ""), flush=True)
+    print(
+        f"load average before: {load_average()} on {os.cpu_count()} CPUs; app: {APP_ROOT}"
+        + (f" (commit {commit})" if commit else ""),
+        flush=True,
+    )
     began = time.monotonic()
     counter = LoadCounter()
     recorder = TranslationRecorder()
@@ -546,19 +679,35 @@ def _run(args, made: Path | None) -> int:
             row = measured[langs[0]]
             per_lang = {}
             for lg, m in measured.items():
-                per_lang[lg] = ({"error": m["error"]} if "error" in m else
-                                {"new_median_ms": m["new"]["median_ms"], "new_p95_ms": m["new"]["p95_ms"],
-                                 "new_cpu_median_ms": m["new"]["cpu_median_ms"], "seen_median_ms":
-                                 m["seen"]["median_ms"], "seen_cpu_median_ms": m["seen"]["cpu_median_ms"],
-                                 "language_shown": m["language_shown"], "title": m["title"],
-                                 "new_rerun_ms": m["new"]["rerun_ms"], "new_rerun_cpu_ms": m["new"]["rerun_cpu_ms"],
-                                 "seen_rerun_ms": m["seen"]["rerun_ms"],
-                                 "loads": {**m["new"]["loads"], **m["seen"]["loads"]}, "problems": m["problems"]})
-                print(f"  {page} [{lg}]: first {fmt(m['first_ms'])} ms" + (
-                    f", new median {fmt(m['new']['median_ms'])} (p95 {fmt(m['new']['p95_ms'])}, CPU "
-                    f"{fmt(m['new']['cpu_median_ms'])}), seen median {fmt(m['seen']['median_ms'])} ms, first loads "
-                    f"{_loads(m['first_loads'])}, rerun loads {m['new']['loads'] or '–'}" if "new" in m else
-                    f", ERROR {m.get('error')} {m['problems']}"), flush=True)
+                per_lang[lg] = (
+                    {"error": m["error"]}
+                    if "error" in m
+                    else {
+                        "new_median_ms": m["new"]["median_ms"],
+                        "new_p95_ms": m["new"]["p95_ms"],
+                        "new_cpu_median_ms": m["new"]["cpu_median_ms"],
+                        "seen_median_ms": m["seen"]["median_ms"],
+                        "seen_cpu_median_ms": m["seen"]["cpu_median_ms"],
+                        "language_shown": m["language_shown"],
+                        "title": m["title"],
+                        "new_rerun_ms": m["new"]["rerun_ms"],
+                        "new_rerun_cpu_ms": m["new"]["rerun_cpu_ms"],
+                        "seen_rerun_ms": m["seen"]["rerun_ms"],
+                        "loads": {**m["new"]["loads"], **m["seen"]["loads"]},
+                        "problems": m["problems"],
+                    }
+                )
+                print(
+                    f"  {page} [{lg}]: first {fmt(m['first_ms'])} ms"
+                    + (
+                        f", new median {fmt(m['new']['median_ms'])} (p95 {fmt(m['new']['p95_ms'])}, CPU "
+                        f"{fmt(m['new']['cpu_median_ms'])}), seen median {fmt(m['seen']['median_ms'])} ms, first loads "
+                        f"{_loads(m['first_loads'])}, rerun loads {m['new']['loads'] or '–'}"
+                        if "new" in m
+                        else f", ERROR {m.get('error')} {m['problems']}"
+                    ),
+                    flush=True,
+                )
             row["langs"] = per_lang
             rows.append(row)
             if len(langs) > 1:
@@ -566,8 +715,11 @@ def _run(args, made: Path | None) -> int:
         floors.append(measure("floor", [None], args.reruns, counter, cold=False, floor=True)[None])
         print(f"  floor (again): new median {fmt(floors[1]['new']['median_ms'])} ms", flush=True)
         versions = {} if args.no_versions else file_versions(counter, pages)
-        profiled = [r["page"] for r in rows if args.profile_all or (args.profile and (
-            "new" not in r or r["new"]["median_ms"] > GOAL_MS))]
+        profiled = [
+            r["page"]
+            for r in rows
+            if args.profile_all or (args.profile and ("new" not in r or r["new"]["median_ms"] > GOAL_MS))
+        ]
         for page in profiled:
             text = profile_page(page, args.reruns, profiler, counter, RESULTS / "profiles")
             (RESULTS / "profiles" / f"rerun_{page}.txt").write_text(text, encoding="utf-8")
@@ -579,45 +731,79 @@ def _run(args, made: Path | None) -> int:
     fl_new = [x for f in floors for x in f["new"]["rerun_ms"]]
     fl_seen = [x for f in floors for x in f["seen"]["rerun_ms"]]
     fl_cpu = [x for f in floors for x in f["new"]["rerun_cpu_ms"]]
-    floor = {"page": "floor_page", "first_ms": floors[0]["first_ms"], "runs": floors,
-             "new_median_ms": median(fl_new), "new_p95_ms": p95(fl_new), "new_cpu_median_ms": median(fl_cpu),
-             "seen_median_ms": median(fl_seen), "medians_before_after": [f["new"]["median_ms"] for f in floors]}
+    floor = {
+        "page": "floor_page",
+        "first_ms": floors[0]["first_ms"],
+        "runs": floors,
+        "new_median_ms": median(fl_new),
+        "new_p95_ms": p95(fl_new),
+        "new_cpu_median_ms": median(fl_cpu),
+        "seen_median_ms": median(fl_seen),
+        "medians_before_after": [f["new"]["median_ms"] for f in floors],
+    }
     text = summary(rows, floor, versions, langs, words)
     ok = [r for r in rows if "new" in r]
     lang_ok = None
     if len(langs) > 1:
         # "No measurable time": what a language's lookups and formatting of one rerun cost more than English's
         # (recorded calls replayed) stays under 1 ms (2% of the goal), on every page, new and seen ranges.
-        lang_ok = all(w[lg][kind]["replay_ms"] - w["en"][kind]["replay_ms"] < 1.0
-                      for w in words.values() if "new" in w.get("en", {}) for lg in langs if "new" in w[lg]
-                      for kind in ("new", "seen"))
+        lang_ok = all(
+            w[lg][kind]["replay_ms"] - w["en"][kind]["replay_ms"] < 1.0
+            for w in words.values()
+            if "new" in w.get("en", {})
+            for lg in langs
+            if "new" in w[lg]
+            for kind in ("new", "seen")
+        )
     verdict = {
-        f"median new-range rerun <= {GOAL_MS:g} ms on every page (en)": bool(ok) and len(ok) == len(rows)
+        f"median new-range rerun <= {GOAL_MS:g} ms on every page (en)": bool(ok)
+        and len(ok) == len(rows)
         and all(r["new"]["median_ms"] <= GOAL_MS for r in ok),
-        f"median new-range rerun <= {GOAL_MS:g} ms on every page in every language": bool(ok) and all(
+        f"median new-range rerun <= {GOAL_MS:g} ms on every page in every language": bool(ok)
+        and all(
             "new_median_ms" in r["langs"][lg] and r["langs"][lg]["new_median_ms"] <= GOAL_MS
-            for r in rows for lg in langs if "langs" in r),
+            for r in rows
+            for lg in langs
+            if "langs" in r
+        ),
         "no table read or validated during any rerun": all(
             not r["new"]["loads"] and not r["seen"]["loads"] and all(not v.get("loads") for v in r["langs"].values())
-            for r in ok),
+            for r in ok
+        ),
         "each table read once per page's cold run": all(set(r["first_loads"].values()) <= {1} for r in rows),
         "a touched CSV re-validates exactly it and its dependants, once": all(c["ok"] for c in versions["cases"])
-        if versions.get("cases") else None,
+        if versions.get("cases")
+        else None,
         "a language's lookups + formatting cost < 1 ms per rerun more than English's (replayed)": lang_ok,
     }
     env_after = environment()
-    text += "\n\nGoals:\n" + "\n".join(f"  {'PASS' if v else ('n/a ' if v is None else 'FAIL')}  {g}"
-                                       for g, v in verdict.items())
-    text += ("\nfloor median before / after the pages: "
-             + " / ".join(fmt(x) for x in floor["medians_before_after"]) + " ms")
+    text += "\n\nGoals:\n" + "\n".join(
+        f"  {'PASS' if v else ('n/a ' if v is None else 'FAIL')}  {g}" for g, v in verdict.items()
+    )
+    text += (
+        "\nfloor median before / after the pages: " + " / ".join(fmt(x) for x in floor["medians_before_after"]) + " ms"
+    )
     text += f"\nload average before: {env['load_average']}, after: {env_after['load_average']} on {env['cpus']} CPUs"
     text += f"\n({time.monotonic() - began:.0f} s)"
     env["load_average_after"] = env_after["load_average"]
     env["app_root"], env["app_commit"] = str(APP_ROOT), commit
-    write_results(args.out, {"benchmark": "rerun", "env": env, "goal_ms": GOAL_MS, "reruns": args.reruns,
-                             "langs": langs, "first_range": FIRST_RANGE,
-                             "floor": floor, "pages": rows, "translation_work": words, "file_versions": versions,
-                             "goals": verdict, "summary": text})
+    write_results(
+        args.out,
+        {
+            "benchmark": "rerun",
+            "env": env,
+            "goal_ms": GOAL_MS,
+            "reruns": args.reruns,
+            "langs": langs,
+            "first_range": FIRST_RANGE,
+            "floor": floor,
+            "pages": rows,
+            "translation_work": words,
+            "file_versions": versions,
+            "goals": verdict,
+            "summary": text,
+        },
+    )
     print()
     print(text)
     print(f"\nresults: {args.out}")

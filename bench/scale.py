@@ -56,8 +56,12 @@ YEARS = (2000, 2024)  # the synthetic table's years
 RANGE = (2010, 2019)  # the year range every filter and aggregate asks for (40% of the rows)
 TOP = 10
 SEED = 20_240_501
-SOURCES = pd.DataFrame({"source_id": ["stat_gov_kz", "stat_gov_az"],
-                        "title": ["Bureau of National Statistics of Kazakhstan", "State Statistical Committee of Azerbaijan"]})
+SOURCES = pd.DataFrame(
+    {
+        "source_id": ["stat_gov_kz", "stat_gov_az"],
+        "title": ["Bureau of National Statistics of Kazakhstan", "State Statistical Committee of Azerbaijan"],
+    }
+)
 DENSITY = 0.8  # share of (product, month, direction) cells that have a row, as in real customs data
 REPEATS = {"load": {10_000: 7, 100_000: 5, 1_000_000: 3}, "other": {10_000: 31, 100_000: 15, 1_000_000: 7}}
 MEMORY_RUNS = {10_000: 3, 100_000: 3, 1_000_000: 2}  # peak RSS: median of this many runs
@@ -70,11 +74,26 @@ MEMORY_RESOLUTION_MB = 5.0
 
 # Customs-style descriptions: some contain commas or quotes, so the CSV has quoted fields.
 PRODUCTS = [
-    "Wheat and meslin", "Petroleum oils, crude", "Petroleum oils, other than crude", "Natural gas, liquefied",
-    "Sunflower-seed oil", "Tyres, new pneumatic, of rubber", "Rolled steel, flat", "Copper cathodes",
-    "Polypropylene, in primary forms", "Cigarettes containing tobacco", "Tomatoes, fresh or chilled",
-    "Apples, fresh", "Medicaments, packaged", 'Parts of engines, "other"', "Cement clinkers",
-    "Aluminium, unwrought", "Railway wagons", "Fertilisers, mineral or chemical", "Cotton yarn", "Tea",
+    "Wheat and meslin",
+    "Petroleum oils, crude",
+    "Petroleum oils, other than crude",
+    "Natural gas, liquefied",
+    "Sunflower-seed oil",
+    "Tyres, new pneumatic, of rubber",
+    "Rolled steel, flat",
+    "Copper cathodes",
+    "Polypropylene, in primary forms",
+    "Cigarettes containing tobacco",
+    "Tomatoes, fresh or chilled",
+    "Apples, fresh",
+    "Medicaments, packaged",
+    'Parts of engines, "other"',
+    "Cement clinkers",
+    "Aluminium, unwrought",
+    "Railway wagons",
+    "Fertilisers, mineral or chemical",
+    "Cotton yarn",
+    "Tea",
 ]
 
 
@@ -92,19 +111,27 @@ def synthetic_trade(n_rows: int, seed: int = SEED) -> pd.DataFrame:
     year_i, rest = np.divmod(cell, 24)
     month_i, flow_i = np.divmod(rest, 2)
     sources = np.array(["stat_gov_kz", "stat_gov_az", "stat_gov_kz;stat_gov_az"])
-    return pd.DataFrame({
-        "year": years[year_i],
-        "month": month_i + 1,
-        "flow": np.array(["kz_to_az", "az_to_kz"])[flow_i],
-        "product": names[product],
-        "hs_code": hs[product],
-        "value_usd": np.round(rng.lognormal(11, 2, n_rows), 2),
-        "source_id": sources[rng.choice(3, size=n_rows, p=[0.6, 0.35, 0.05])],
-    })
+    return pd.DataFrame(
+        {
+            "year": years[year_i],
+            "month": month_i + 1,
+            "flow": np.array(["kz_to_az", "az_to_kz"])[flow_i],
+            "product": names[product],
+            "hs_code": hs[product],
+            "value_usd": np.round(rng.lognormal(11, 2, n_rows), 2),
+            "source_id": sources[rng.choice(3, size=n_rows, p=[0.6, 0.35, 0.05])],
+        }
+    )
 
 
-def aggregate(df: pd.DataFrame, start: int, end: int, by: tuple[str, ...] = ("year", "flow"),
-              value: str = "value_usd", top: int | None = None) -> pd.DataFrame:
+def aggregate(
+    df: pd.DataFrame,
+    start: int,
+    end: int,
+    by: tuple[str, ...] = ("year", "flow"),
+    value: str = "value_usd",
+    top: int | None = None,
+) -> pd.DataFrame:
     """Sum of `value` per `by` over the rows of years [start, end] as a tidy frame (groups sorted by key; with
     `top`, the largest first). Only the needed columns are copied, so the cost is the groupby's."""
     keys = list(by)
@@ -130,16 +157,20 @@ def steps(path: Path, df: pd.DataFrame | None):
     """(name, ours, floor) per step; the data steps use the frame our loader returned."""
     a, b = RANGE
     folder = path.parent
-    out = [("load",
-            lambda: loading.load_table(TABLE, folder, {"sources": SOURCES}),
-            lambda: pd.read_csv(path))]
+    out = [("load", lambda: loading.load_table(TABLE, folder, {"sources": SOURCES}), lambda: pd.read_csv(path))]
     if df is not None:
         out += [
             ("filter", lambda: filters.filter_years(df, a, b), lambda: df[df.year.between(a, b)]),
-            ("agg_year_flow", lambda: aggregate(df, a, b, by=("year", "flow")),
-             lambda: df[df.year.between(a, b)].groupby(["year", "flow"]).value_usd.sum()),
-            ("top_products", lambda: aggregate(df, a, b, by=("product",), top=TOP),
-             lambda: df[df.year.between(a, b)].groupby("product").value_usd.sum().nlargest(TOP)),
+            (
+                "agg_year_flow",
+                lambda: aggregate(df, a, b, by=("year", "flow")),
+                lambda: df[df.year.between(a, b)].groupby(["year", "flow"]).value_usd.sum(),
+            ),
+            (
+                "top_products",
+                lambda: aggregate(df, a, b, by=("product",), top=TOP),
+                lambda: df[df.year.between(a, b)].groupby("product").value_usd.sum().nlargest(TOP),
+            ),
         ]
     return out
 
@@ -192,10 +223,12 @@ def measure(n_rows: int, folder: Path, repeats_scale: float, memory: bool) -> li
                     row[f"{side}_rss_mb"] = None if None in rss else median(rss)
                     row[f"{side}_traced_mb"] = peak_traced_mb(fn)
             rows.append(row)
-            print(f"  {n_rows:>9,} {name:<14} ours {row['ours_s'] * 1e3:9.2f} ms  floor "
-                  f"{row['floor_s'] * 1e3:9.2f} ms  x{row['ratio']:.2f} (cpu x{row['cpu_ratio']:.2f})"
-                  + (f"  peak RSS {row['ours_rss_mb']:.1f} MB" if row.get("ours_rss_mb") is not None else ""),
-                  flush=True)
+            print(
+                f"  {n_rows:>9,} {name:<14} ours {row['ours_s'] * 1e3:9.2f} ms  floor "
+                f"{row['floor_s'] * 1e3:9.2f} ms  x{row['ratio']:.2f} (cpu x{row['cpu_ratio']:.2f})"
+                + (f"  peak RSS {row['ours_rss_mb']:.1f} MB" if row.get("ours_rss_mb") is not None else ""),
+                flush=True,
+            )
     frame_mb = float(df.memory_usage(deep=True).sum()) / 2**20
     for row in rows:
         row["frame_mb"], row["file_mb"] = frame_mb, file_mb
@@ -213,9 +246,14 @@ def growth(rows: list[dict]) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for step in dict.fromkeys(r["step"] for r in rows):
         series = sorted((r["rows"], r["ours_s"]) for r in rows if r["step"] == step)
-        out[step] = [{"rows": n, "us_per_row": t / n * 1e6,
-                      "growth": None if i == 0 else (t / n) / (series[i - 1][1] / series[i - 1][0])}
-                     for i, (n, t) in enumerate(series)]
+        out[step] = [
+            {
+                "rows": n,
+                "us_per_row": t / n * 1e6,
+                "growth": None if i == 0 else (t / n) / (series[i - 1][1] / series[i - 1][0]),
+            }
+            for i, (n, t) in enumerate(series)
+        ]
     return out
 
 
@@ -228,9 +266,10 @@ def goals(rows: list[dict], grow: dict[str, list[dict]]) -> dict[str, bool | Non
     for n in sorted({r["rows"] for r in rows}):
         mem = [r for r in rows if r["rows"] == n and r.get("ours_rss_mb") is not None]
         judged = mem and mem[0]["frame_mb"] >= MEMORY_RESOLUTION_MB
-        out[f"peak RSS <= {GOAL_MEMORY}x frame, every step, {n:,} rows"
-            + ("" if judged or not mem else f" (frame < {MEMORY_RESOLUTION_MB:g} MB: not judged)")] = (
-            all(r["ours_rss_mb"] <= GOAL_MEMORY * r["frame_mb"] for r in mem) if judged else None)
+        out[
+            f"peak RSS <= {GOAL_MEMORY}x frame, every step, {n:,} rows"
+            + ("" if judged or not mem else f" (frame < {MEMORY_RESOLUTION_MB:g} MB: not judged)")
+        ] = all(r["ours_rss_mb"] <= GOAL_MEMORY * r["frame_mb"] for r in mem) if judged else None
     growth_ok = [g["growth"] <= GOAL_GROWTH for gs in grow.values() for g in gs[1:]]
     out[f"per-row cost growth <= {GOAL_GROWTH} per 10x rows, every step"] = all(growth_ok) if growth_ok else None
     return out
@@ -245,19 +284,54 @@ def summary(rows: list[dict], grow: dict[str, list[dict]], verdict: dict) -> str
         return fmt(r[f"{side}_rss_mb"] / r["frame_mb"]) if r.get(f"{side}_rss_mb") is not None else "–"
 
     main = table(
-        ["rows", "step", "ours ms", "floor ms", "ratio", "cpu ratio", "ours peak RSS MB", "ours traced MB",
-         "floor peak RSS MB", "frame MB", "ours peak/frame", "floor peak/frame"],
-        [[f"{r['rows']:,}", r["step"], fmt(r["ours_s"] * 1e3), fmt(r["floor_s"] * 1e3), fmt(r["ratio"]),
-          fmt(r.get("cpu_ratio")), fmt(r.get("ours_rss_mb"), 1), fmt(r.get("ours_traced_mb"), 1),
-          fmt(r.get("floor_rss_mb"), 1), fmt(r["frame_mb"], 1), per_frame(r, "ours"), per_frame(r, "floor")]
-         for r in rows])
+        [
+            "rows",
+            "step",
+            "ours ms",
+            "floor ms",
+            "ratio",
+            "cpu ratio",
+            "ours peak RSS MB",
+            "ours traced MB",
+            "floor peak RSS MB",
+            "frame MB",
+            "ours peak/frame",
+            "floor peak/frame",
+        ],
+        [
+            [
+                f"{r['rows']:,}",
+                r["step"],
+                fmt(r["ours_s"] * 1e3),
+                fmt(r["floor_s"] * 1e3),
+                fmt(r["ratio"]),
+                fmt(r.get("cpu_ratio")),
+                fmt(r.get("ours_rss_mb"), 1),
+                fmt(r.get("ours_traced_mb"), 1),
+                fmt(r.get("floor_rss_mb"), 1),
+                fmt(r["frame_mb"], 1),
+                per_frame(r, "ours"),
+                per_frame(r, "floor"),
+            ]
+            for r in rows
+        ],
+    )
     sizes = sorted({r["rows"] for r in rows})
     grow_table = table(
         ["step"] + [f"us/row {n:,}" for n in sizes] + [f"growth {a:,}->{b:,}" for a, b in itertools.pairwise(sizes)],
-        [[step] + [fmt(g["us_per_row"], 3) for g in gs] + [fmt(g["growth"]) for g in gs[1:]]
-         for step, gs in grow.items()])
-    lines = [main, "", "Per-row wall time (ours) and its growth per step up in size (<= 1: linear or better):",
-             grow_table, "", "Goals:"]
+        [
+            [step] + [fmt(g["us_per_row"], 3) for g in gs] + [fmt(g["growth"]) for g in gs[1:]]
+            for step, gs in grow.items()
+        ],
+    )
+    lines = [
+        main,
+        "",
+        "Per-row wall time (ours) and its growth per step up in size (<= 1: linear or better):",
+        grow_table,
+        "",
+        "Goals:",
+    ]
     lines += [f"  {'PASS' if ok else ('n/a ' if ok is None else 'FAIL')}  {goal}" for goal, ok in verdict.items()]
     return "\n".join(lines)
 
@@ -265,8 +339,9 @@ def summary(rows: list[dict], grow: dict[str, list[dict]], verdict: dict) -> str
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AZKZ_MAX_TABLE_MB", "1024")  # the 1M-row table is ~65 MB: above the app's default limit
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
-                        help="comma-separated row counts (default: %(default)s)")
+    parser.add_argument(
+        "--sizes", default=",".join(map(str, SIZES)), help="comma-separated row counts (default: %(default)s)"
+    )
     parser.add_argument("--repeats-scale", type=float, default=1.0, help="multiply every repeat count")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
@@ -282,10 +357,23 @@ def main(argv: list[str] | None = None) -> int:
     verdict = goals(rows, grow)
     text = summary(rows, grow, verdict)
     env = environment()
-    text += f"\nload average after: {env['load_average']} on {env['cpus']} CPUs (above the CPU count, other " \
-            "work shares the cores: compare ratios, not absolute times)"
-    write_results(args.out, {"benchmark": "scale", "env": env, "range": RANGE, "top": TOP,
-                             "goals": verdict, "rows": rows, "growth": grow, "summary": text})
+    text += (
+        f"\nload average after: {env['load_average']} on {env['cpus']} CPUs (above the CPU count, other "
+        "work shares the cores: compare ratios, not absolute times)"
+    )
+    write_results(
+        args.out,
+        {
+            "benchmark": "scale",
+            "env": env,
+            "range": RANGE,
+            "top": TOP,
+            "goals": verdict,
+            "rows": rows,
+            "growth": grow,
+            "summary": text,
+        },
+    )
     print()
     print(text)
     print(f"\nresults: {args.out}")

@@ -26,9 +26,19 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
 MAX_LISTED = 12
 
 
+_AUTOLINK = re.compile(r"(?i)(www)(\.)|(https?|ftp)(:)|(@)")
+JOINER = "\u2060"  # WORD JOINER: invisible, and no Markdown autolink can start across it
+
+
 def text(value: object) -> str:
-    """Data text made literal for any st.* call that renders Markdown (no links, images, colour, KaTeX)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
+    """Data text made literal for any st.* call that renders Markdown (no links, images, colour, KaTeX).
+
+    Markdown escapes stop [links](…), ![images](…), :colour[…] and $maths$; GitHub's autolinks (www.x.y, http://,
+    name@host) ignore escapes, so a word joiner is put where they would start."""
+    unlinked = _AUTOLINK.sub(
+        lambda m: JOINER.join(g for g in m.groups() if g) if not m.group(5) else "@" + JOINER, str(value)
+    )
+    return _MD_SPECIAL.sub(r"\\\1", unlinked).replace("\n", " ")
 
 
 # --- the frame (frame/main.py draws it once per run; pages read it) ------------------------------------------

@@ -20,7 +20,7 @@ if ui.guard(names):
     statuses = ui.pills(_("Status"), maps.STATUSES, names.statuses, "status")
     view = ui.view(route_map.route_map, modes=modes, statuses=statuses, phone=ui.is_phone())
     if ui.guard(view):
-        st.pydeck_chart(view.deck, height=560, key="map.deck", alt=_("Map of the routes across the Caspian"))
+        st.pydeck_chart(view.deck, height=view.height, key="map.deck", alt=_("Map of the routes across the Caspian"))
         st.html(view.legend)
         if view.not_open:
             st.caption(ui.text(view.not_open))

@@ -43,21 +43,95 @@ DECIMALS = 3
 
 # ISO 3166-1 numeric (world-atlas feature id) -> alpha-2, for countries near the region.
 ISO2 = {
-    "004": "AF", "008": "AL", "012": "DZ", "031": "AZ", "040": "AT", "048": "BH",
-    "050": "BD", "051": "AM", "056": "BE", "064": "BT", "070": "BA", "100": "BG",
-    "104": "MM", "112": "BY", "148": "TD", "156": "CN", "191": "HR", "196": "CY",
-    "203": "CZ", "208": "DK", "231": "ET", "232": "ER", "233": "EE", "246": "FI",
-    "248": "AX", "250": "FR", "262": "DJ", "268": "GE", "275": "PS", "276": "DE",
-    "300": "GR", "344": "HK", "348": "HU", "356": "IN", "364": "IR", "368": "IQ",
-    "376": "IL", "380": "IT", "398": "KZ", "400": "JO", "408": "KP", "410": "KR",
-    "414": "KW", "417": "KG", "418": "LA", "422": "LB", "428": "LV", "434": "LY",
-    "438": "LI", "440": "LT", "442": "LU", "446": "MO", "470": "MT", "492": "MC",
-    "496": "MN", "498": "MD", "499": "ME", "512": "OM", "524": "NP", "528": "NL",
-    "562": "NE", "578": "NO", "586": "PK", "616": "PL", "634": "QA", "642": "RO",
-    "643": "RU", "674": "SM", "682": "SA", "688": "RS", "703": "SK", "704": "VN",
-    "705": "SI", "729": "SD", "752": "SE", "756": "CH", "760": "SY", "762": "TJ",
-    "764": "TH", "784": "AE", "788": "TN", "792": "TR", "795": "TM", "804": "UA",
-    "807": "MK", "818": "EG", "860": "UZ", "887": "YE", "336": "VA",
+    "004": "AF",
+    "008": "AL",
+    "012": "DZ",
+    "031": "AZ",
+    "040": "AT",
+    "048": "BH",
+    "050": "BD",
+    "051": "AM",
+    "056": "BE",
+    "064": "BT",
+    "070": "BA",
+    "100": "BG",
+    "104": "MM",
+    "112": "BY",
+    "148": "TD",
+    "156": "CN",
+    "191": "HR",
+    "196": "CY",
+    "203": "CZ",
+    "208": "DK",
+    "231": "ET",
+    "232": "ER",
+    "233": "EE",
+    "246": "FI",
+    "248": "AX",
+    "250": "FR",
+    "262": "DJ",
+    "268": "GE",
+    "275": "PS",
+    "276": "DE",
+    "300": "GR",
+    "344": "HK",
+    "348": "HU",
+    "356": "IN",
+    "364": "IR",
+    "368": "IQ",
+    "376": "IL",
+    "380": "IT",
+    "398": "KZ",
+    "400": "JO",
+    "408": "KP",
+    "410": "KR",
+    "414": "KW",
+    "417": "KG",
+    "418": "LA",
+    "422": "LB",
+    "428": "LV",
+    "434": "LY",
+    "438": "LI",
+    "440": "LT",
+    "442": "LU",
+    "446": "MO",
+    "470": "MT",
+    "492": "MC",
+    "496": "MN",
+    "498": "MD",
+    "499": "ME",
+    "512": "OM",
+    "524": "NP",
+    "528": "NL",
+    "562": "NE",
+    "578": "NO",
+    "586": "PK",
+    "616": "PL",
+    "634": "QA",
+    "642": "RO",
+    "643": "RU",
+    "674": "SM",
+    "682": "SA",
+    "688": "RS",
+    "703": "SK",
+    "704": "VN",
+    "705": "SI",
+    "729": "SD",
+    "752": "SE",
+    "756": "CH",
+    "760": "SY",
+    "762": "TJ",
+    "764": "TH",
+    "784": "AE",
+    "788": "TN",
+    "792": "TR",
+    "795": "TM",
+    "804": "UA",
+    "807": "MK",
+    "818": "EG",
+    "860": "UZ",
+    "887": "YE",
+    "336": "VA",
 }
 ISO2_BY_NAME = {"Kosovo": "XK"}  # features without a numeric id
 
@@ -76,10 +150,17 @@ def load_topology(source: str | None) -> dict:
             if source:
                 tgz = Path(source)
             else:
-                name = subprocess.run(
-                    ["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True,
-                    capture_output=True, text=True,
-                ).stdout.strip().splitlines()[-1]
+                name = (
+                    subprocess.run(
+                        ["npm", "pack", PACKAGE, "--silent"],
+                        cwd=tmp,
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    .stdout.strip()
+                    .splitlines()[-1]
+                )
                 tgz = Path(tmp) / name
             with tarfile.open(tgz) as tar:
                 raw = tar.extractfile(MEMBER).read()
@@ -151,6 +232,7 @@ def _inside(pt: tuple, ring_pts: list) -> bool:
 
 def merge_rings(a: list[int], b: list[int], arcs: list) -> list[int]:
     """Union of two adjacent rings given as arc indices: drop the arcs they share, stitch the rest."""
+
     def key(i: int) -> int:
         return i if i >= 0 else ~i
 
@@ -183,8 +265,7 @@ def reassign(topo: dict, arcs: list, src: str, point: tuple, dst: str) -> None:
     target[0] = merge_rings(target[0], moved[0], arcs)
     target.extend(moved[1:])
     for name, polys in ((src, s_polys), (dst, d_polys)):
-        geoms[name]["type"], geoms[name]["arcs"] = (
-            ("Polygon", polys[0]) if len(polys) == 1 else ("MultiPolygon", polys))
+        geoms[name]["type"], geoms[name]["arcs"] = ("Polygon", polys[0]) if len(polys) == 1 else ("MultiPolygon", polys)
 
 
 def clip_ring(pts: list, box: tuple) -> list:
@@ -224,7 +305,7 @@ def finish_ring(pts: list) -> list | None:
         out.pop()
     if len(out) < 3:
         return None
-    return out + [out[0]]
+    return [*out, out[0]]
 
 
 def bbox_hits(pts: list, box: tuple) -> bool:

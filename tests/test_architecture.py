@@ -9,9 +9,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PURE = sorted([*(ROOT / "components").glob("data/*.py"), *(ROOT / "components").glob("shaping/*.py"),
-               *(ROOT / "components").glob("figures/*.py"), *(ROOT / "components").glob("views/*.py"),
-               ROOT / "components" / "i18n.py"])
+PURE = sorted(
+    [
+        *(ROOT / "components").glob("data/*.py"),
+        *(ROOT / "components").glob("shaping/*.py"),
+        *(ROOT / "components").glob("figures/*.py"),
+        *(ROOT / "components").glob("views/*.py"),
+        ROOT / "components" / "i18n.py",
+    ]
+)
 
 
 def module_name(path: Path) -> str:
@@ -22,11 +28,13 @@ def test_pure_modules_do_not_import_streamlit():
     """Every module that claims to be pure, imported in a fresh interpreter: streamlit never gets loaded (the first
     module that pulls it in is named)."""
     names = [module_name(p) for p in PURE]
-    code = ("import importlib, sys\n"
-            f"for name in {names!r}:\n"
-            "    importlib.import_module(name)\n"
-            "    if 'streamlit' in sys.modules:\n"
-            "        sys.exit(name)\n")
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "    if 'streamlit' in sys.modules:\n"
+        "        sys.exit(name)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"imports streamlit (or fails): {done.stderr[-800:]}"
     assert len(names) >= 30
@@ -62,6 +70,9 @@ def test_pages_are_thin_and_reach_data_only_through_views():
 
 
 def test_the_data_folder_is_defined_once():
-    hits = [str(p.relative_to(ROOT)) for p in (ROOT / "components").rglob("*.py")
-            if 'parents[' in p.read_text(encoding="utf-8") and '"data"' in p.read_text(encoding="utf-8")]
+    hits = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "components").rglob("*.py")
+        if "parents[" in p.read_text(encoding="utf-8") and '"data"' in p.read_text(encoding="utf-8")
+    ]
     assert hits == ["components/data/package.py"], hits

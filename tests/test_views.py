@@ -12,17 +12,37 @@ from components.shaping.filters import YearRange
 from components.views import base, chronology, corridors, diaspora, facts, overview, sources, trade, visits
 from components.views import map as route_map
 
-VIEWS = [overview.overview, trade.turnover, trade.balance, trade.products, trade.figures, visits.visits,
-         visits.documents, visits.commission, chronology.chronology, corridors.choice, corridors.glance,
-         corridors.energy, diaspora.diaspora, facts.facts, facts.topics, sources.sources, route_map.names]
+VIEWS = [
+    overview.overview,
+    trade.turnover,
+    trade.balance,
+    trade.products,
+    trade.figures,
+    visits.visits,
+    visits.documents,
+    visits.commission,
+    chronology.chronology,
+    corridors.choice,
+    corridors.glance,
+    corridors.energy,
+    diaspora.diaspora,
+    facts.facts,
+    facts.topics,
+    sources.sources,
+    route_map.names,
+]
 
 
 def full() -> YearRange:
     return YearRange(*app_data.package().coverage)
 
 
-RANGES = {"full": None, "one-year": YearRange(2014, 2014), "empty": YearRange(1927, 1930),
-          "recent": YearRange(2018, 2025)}
+RANGES = {
+    "full": None,
+    "one-year": YearRange(2014, 2014),
+    "empty": YearRange(1927, 1930),
+    "recent": YearRange(2018, 2025),
+}
 
 
 def charts_of(result) -> list[base.Chart]:
@@ -74,8 +94,9 @@ def test_the_map_builds_for_every_layer_and_none():
 def test_a_single_year_gives_messages_not_empty_charts():
     year = YearRange(2014, 2014)
     balance = app_data.view(trade.balance, year, "en")
-    assert isinstance(balance, base.Empty) or isinstance(balance.change, base.Empty), \
+    assert isinstance(balance, base.Empty) or isinstance(balance.change, base.Empty), (
         "one year has no change on the year before: a message, not an empty chart with axes −1…6"
+    )
     timeline = app_data.view(overview.overview, year, "en").timeline
     assert isinstance(timeline, base.Empty) or timeline.figure.layout.xaxis.range, "a date axis spanning the year"
 

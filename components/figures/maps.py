@@ -538,11 +538,12 @@ def network_deck(
     statuses: Iterable[str] | None = None,
     max_labels: int = 12,
     width_px: int = 760,
+    height_px: int = 560,
 ) -> pdk.Deck:
     """The whole offline map: water, land, routes, places and labels, fitted to the routes drawn."""
     paths = route_paths(routes, points, labels, year_to, modes, statuses)
     places = place_points(points, paths, labels, types=MAP_PLACE_TYPES)
-    fit = fitted_view(paths, width_px=width_px)
+    fit = fitted_view(paths, width_px=width_px, height_px=height_px)
     view = pdk.ViewState(**fit, min_zoom=1, max_zoom=VIEW["max_zoom"], pitch=0, bearing=0)
     return OfflineDeck(
         layers=[water_layer(), basemap_layer(geojson), *route_layers(paths), *place_layers(places, max_labels)],

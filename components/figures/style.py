@@ -42,7 +42,7 @@ REPORTER_STYLE = {
     "other": {"dash": "dot", "symbol": "square"},
 }
 SEQUENCE = [PALETTE[c] for c in ("blue", "orange", "green", "purple", "wine", "indigo", "brown", "grey")]
-FONT = "Source Sans 3, Source Sans Pro, DejaVu Sans, Arial, sans-serif"  # the app's font first
+FONT = "Source Sans, Source Sans 3, Source Sans Pro, DejaVu Sans, Arial, sans-serif"  # the app's font first
 TITLE_WIDTH = 34  # characters per title line: fits a 390 px phone (about 350 px for the chart) at 16 px bold
 SOURCE_WIDTH = 60  # characters per source line: fits a 390 px phone at 11 px
 LEGEND_NAME_WIDTH = 22  # legend names up to this long go two to a row

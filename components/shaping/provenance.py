@@ -8,6 +8,8 @@ import pandas as pd
 
 from components.i18n import Lang
 
+MAX_NAMED = 24  # outlets named in a chart's own source line; the rest are counted
+
 
 def split_ids(value: object) -> list[str]:
     """'a;b' -> ['a', 'b'] (blank/None -> [])."""
@@ -85,7 +87,15 @@ def source_line(
     rows = [by_id.get(sid, {"source_id": sid}) for sid in ids]
     if not compact:
         return _("Sources: {list}.").format(list="; ".join(dict.fromkeys(short_citation(r) for r in rows)))
-    names = dict.fromkeys(_outlet(r) for r in rows)
+    ranked = sorted(rows, key=lambda r: r.get("kind") != "article")  # the articles first, then in order of use
+    names = list(dict.fromkeys(_outlet(r) for r in ranked))
+    if len(names) > MAX_NAMED:
+        rest = len(names) - MAX_NAMED
+        return lang.ngettext(
+            "Sources: {list}; and {n} more outlet (all in sources.csv and on Sources & data).",
+            "Sources: {list}; and {n} more outlets (all in sources.csv and on Sources & data).",
+            rest,
+        ).format(list="; ".join(names[:MAX_NAMED]), n=rest)
     return _("Sources: {list}.").format(list="; ".join(names))
 
 

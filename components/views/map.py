@@ -12,11 +12,14 @@ from components.views.base import Context, Download, Empty, Grid, needs
 
 PHONE_WIDTH = 340  # the map's width on a 390 px phone, after the page's margins
 DESKTOP_WIDTH = 900
+PHONE_HEIGHT = 380
+DESKTOP_HEIGHT = 560
 
 
 @dataclass(frozen=True)
 class RouteMap:
     deck: maps.OfflineDeck
+    height: int
     legend: str  # HTML
     not_open: str | None
     grid: Grid
@@ -37,7 +40,16 @@ def route_map(
         return Empty(_("No routes match these layers. Switch a mode or status back on."))
     shown_points = points[points["route_id"].isin(shown["route_id"])]
     width = PHONE_WIDTH if phone else DESKTOP_WIDTH
-    deck = maps.network_deck(shown, shown_points, basemap, ctx.labels, year_to=ctx.years.end, width_px=width)
+    deck = maps.network_deck(
+        shown,
+        shown_points,
+        basemap,
+        ctx.labels,
+        year_to=ctx.years.end,
+        width_px=width,
+        height_px=PHONE_HEIGHT if phone else DESKTOP_HEIGHT,
+        max_labels=5 if phone else 12,
+    )
     rows = maps.legend_rows(ctx.labels)
     html = legend.legend_html(rows, _("Map legend"), {"mode": _("Colour: kind of route"), "status": _("Line: status")})
     late = shown[shown["opened_year"] > ctx.years.end]
@@ -95,7 +107,16 @@ def route_map(
         ),
         Download(png, stem + ".png", _("Map as an image (PNG)"), "dl.map_png", "image/png"),
     )
-    return RouteMap(deck, html, not_open, grid, downloads, ctx.source_line(shown), len(shown))
+    return RouteMap(
+        deck,
+        PHONE_HEIGHT if phone else DESKTOP_HEIGHT,
+        html,
+        not_open,
+        grid,
+        downloads,
+        ctx.source_line(shown),
+        len(shown),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,242 +1,213 @@
-"""Every page in a real Chromium against `streamlit run app.py`, offline: renders, downloads, URL state."""
+"""Every page and tab in a real Chromium against `streamlit run app.py`, offline: renders in the app's frame,
+draws, has its own <title>; deep links, the year range across pages, hostile links and copied links."""
 
 from __future__ import annotations
 
-import csv
 import io
-import zipfile
-from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit
+import re
+import time
+from urllib.parse import quote, urlsplit
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, goto, screenshot, wait_ready
+from tests.browser.conftest import log_of
+from tests.browser.helpers import (
+    CHART,
+    DEFAULT_YEARS,
+    GRID,
+    MAP,
+    PAGE,
+    PLOTLY,
+    SITE,
+    View,
+    assert_frame,
+    assert_no_exception,
+    choose_leader,
+    click_nav,
+    click_tab,
+    goto,
+    query,
+    screenshot,
+    slider_values,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.browser
 
-PLOTLY = '[data-testid="stPlotlyChart"] .main-svg, [data-testid="stPlotlyChart"] .js-plotly-plot'
-MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
-TABLE = '[data-testid="stDataFrame"]'
-EXCEPTION = '[data-testid="stException"]'
-DOWNLOAD = '[data-testid="stDownloadButton"] button'
-# Streamlit 1.67's slider thumbs are react-aria <input type="range"> (implicit role slider, value in .value);
-# older builds used div[role="slider"][aria-valuenow]. Both are read.
-SLIDER = '[data-testid="stSidebar"] [data-testid="stSlider"]'
-SLIDER_THUMBS = f'{SLIDER} [role="slider"], {SLIDER} input[type="range"]'
 
-# (URL path, screenshot name, what the page must draw). /map comes first on purpose: it is then the first
-# session of the fresh server, where a folder named pages/ beside app.py makes Streamlit resolve the URL by
-# file name before app.py's st.navigation runs: no pages/map.py -> a "Page not found" modal.
-PAGES = [
-    ("/map", "map", MAP_CANVAS),
-    ("/", "overview", PLOTLY),
-    ("/trade", "trade", PLOTLY),
-    ("/visits", "visits", PLOTLY),
-    ("/corridors", "corridors", PLOTLY),
-    ("/diaspora", "diaspora", PLOTLY),
-    ("/sources", "sources", TABLE),
-]
-
-
-def real_years(table: str) -> list[int]:
-    with (ROOT / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
-        return [int(row["year"]) for row in csv.DictReader(fh)]
-
-
-def real_column(table: str, column: str) -> list[str]:
-    with (ROOT / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
-        return [row[column] for row in csv.DictReader(fh)]
-
-
-def assert_no_exception(page) -> None:
-    """No exception box, and no error modal (e.g. Streamlit's "Page not found")."""
-    boxes = page.locator(EXCEPTION)
-    assert boxes.count() == 0, f"exception box on {page.url}:\n" + "\n---\n".join(boxes.all_inner_texts())
-    modals = page.locator('[role="dialog"]').filter(visible=True)
-    assert modals.count() == 0, f"modal on {page.url}:\n" + "\n---\n".join(modals.all_inner_texts())
-
-
-def slider_values(page) -> list[int]:
-    """The year range as the sidebar slider holds it and shows it (the two must agree)."""
-    held = page.locator(SLIDER_THUMBS).evaluate_all(
-        "els => els.map(e => Number(e.getAttribute('aria-valuenow') ?? e.value))")
-    labels = page.locator(f'{SLIDER} [data-testid="stSliderThumbValue"]').all_inner_texts()
-    shown = [int(text) for text in labels]
-    assert len(held) == 2, f"expected two slider thumbs, found {held}"
-    assert shown == held, f"slider shows {shown} but holds {held}"
-    return held
-
-
-def query(page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
-
-
-@pytest.mark.parametrize(("path", "name", "drawn"), PAGES, ids=[name for _, name, _ in PAGES])
-def test_page_renders(page, app_url, path, name, drawn):
-    goto(page, app_url + path)
-    assert_no_exception(page)
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    assert nav.get_by_text("Visits & agreements", exact=True).count() == 1, (
-        "the sidebar is not app.py's navigation: " + nav.inner_text())
-    page.locator(drawn).first.wait_for(state="visible", timeout=60_000)
-    if drawn == MAP_CANVAS:
-        box = page.locator(drawn).first.bounding_box()
-        assert box and box["width"] > 100 and box["height"] > 100, f"map canvas too small: {box}"
-        page.wait_for_timeout(1500)  # deck.gl draws after the element mounts
-        shot = Image.open(io.BytesIO(page.locator(drawn).first.screenshot())).convert("RGB")
+def assert_map_drawn(page, timeout_s: float = 30) -> None:
+    """deck.gl draws (WebGL, in software here) after the element mounts: wait until the canvas has a picture."""
+    canvas = page.locator(MAP).first
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100, f"map canvas too small: {box}"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        shot = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
         colours = len(shot.getcolors(maxcolors=shot.width * shot.height))
-        assert colours > 20, f"the map canvas looks blank ({colours} colours): WebGL did not draw"
-    page.wait_for_timeout(500)  # charts finish their first draw
+        if colours > 20:
+            return
+        assert time.monotonic() < deadline, f"the map canvas looks blank ({colours} colours): WebGL did not draw"
+        page.wait_for_timeout(250)
+
+
+def assert_drawn(page, view: View) -> None:
+    """What the page must draw is there and has a size (a Plotly chart with traces, a grid, the map)."""
+    drawn = page.locator(view.drawn).first
+    drawn.wait_for(state="visible", timeout=60_000)
+    box = drawn.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 50, f"{view.drawn} has no size on {page.url}: {box}"
+    if view.drawn == MAP:
+        assert_map_drawn(page)
+    elif "stPlotlyChart" in view.drawn:
+        traces = page.locator(CHART).first.evaluate("el => el.querySelector('.js-plotly-plot').data.length")
+        assert traces > 0, f"the first chart on {page.url} has no traces"
+
+
+@pytest.mark.fresh_server
+def test_a_deep_link_is_the_first_visit_of_a_fresh_server(page, app_url):
+    """The very first session of the server opens /map: it must run in app.py's frame. (With a folder named
+    pages/ beside the main script, Streamlit's legacy pages mode ran pages/map.py bare, or showed "Page not
+    found", on the first deep link of a fresh server.)"""
+    view = PAGE["map"]
+    goto(page, app_url + "/map")
     assert_no_exception(page)
-    screenshot(page, name)
+    assert_frame(page)
+    assert slider_values(page) == DEFAULT_YEARS, f"the frame's year range is not the default {DEFAULT_YEARS}"
+    expect(page.locator("h1").first).to_have_text(view.heading)
+    expect(page).to_have_title(view.doc_title)
+    assert_drawn(page, view)
+    assert urlsplit(page.url).path == "/map"
+    assert query(page).get("lang") == ["en"], page.url
 
 
-def test_trade_download_is_the_filtered_turnover(page, app_url):
-    goto(page, f"{app_url}/trade?from=2012&to=2013")
+def test_every_page_and_tab_renders(desktop_view):
+    """Each page and tab, opened by its link at 1400x900: the app's frame, its <title> and heading, the tab
+    selected, something drawn, no exception; a full-page screenshot of each."""
+    page, view = desktop_view
     assert_no_exception(page)
-    button = page.locator(DOWNLOAD).first
-    assert "Download CSV" in button.inner_text()
-    with page.expect_download() as info:
-        button.click()
-    download = info.value
-    assert download.suggested_filename == "trade_turnover_2012-2013.csv"
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    years = [int(row["year"]) for row in rows]
-    assert set(years) == {2012, 2013}
-    expected = sum(2012 <= y <= 2013 for y in real_years("trade_turnover"))
-    assert len(rows) == expected, "not every row of 2012-2013"
+    assert_frame(page)
+    expect(page).to_have_title(view.doc_title)
+    expect(page.locator("h1").first).to_have_text(view.heading)
+    if view.tab:
+        expect(page.get_by_role("tab", name=view.tab_label, exact=True)).to_have_attribute("aria-selected", "true")
+    assert_drawn(page, view)
+    assert_no_exception(page)
+    screenshot(page, view.name)
 
 
-def test_switching_pages_keeps_the_year_range(page, app_url):
+def test_the_year_range_survives_a_page_switch(page, app_url):
     goto(page, f"{app_url}/trade?from=2010&to=2014")
     assert slider_values(page) == [2010, 2014]
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Visits & agreements").first.click()
-    page.wait_for_url("**/visits?**")
-    wait_ready(page)
-    page.get_by_role("heading", name="Visits & agreements").first.wait_for()
+    click_nav(page, "Visits & agreements", "/visits")
+    expect(page.locator("h1").first).to_have_text("Visits & agreements")
     wait_ready(page)
     assert_no_exception(page)
-    assert urlsplit(page.url).path.rstrip("/").endswith("/visits")
     params = query(page)
-    assert params.get("from") == ["2010"] and params.get("to") == ["2014"], page.url
+    assert (params.get("from"), params.get("to"), params.get("lang")) == (["2010"], ["2014"], ["en"]), page.url
+    assert slider_values(page) == [2010, 2014]
+    expect(page.get_by_text("Showing 2010–2014.", exact=False).first).to_be_visible()
+    click_nav(page, "Overview", "/")
+    expect(page.locator("h1").first).to_have_text(SITE)
+    wait_ready(page)
+    params = query(page)
+    assert (params.get("from"), params.get("to"), params.get("lang")) == (["2010"], ["2014"], ["en"]), page.url
     assert slider_values(page) == [2010, 2014]
 
 
-def test_hostile_url_falls_back_safely(page, app_url, page_log):
-    payload = "<script>alert(1)</script>"
-    goto(page, f"{app_url}/?from={quote(payload)}&to=abc")
+def test_a_hostile_link_falls_back_with_a_notice(page, app_url):
+    payload = '<script>window.__injected = 1; alert(1)</script><img src=x onerror="window.__injected=2">'
+    goto(page, f"{app_url}/?from={quote(payload)}&to=abc&lang={quote('<b>ru</b>')}")
     page.get_by_text("was not a valid year").first.wait_for(state="visible")
-    page.wait_for_timeout(1000)  # give an injected script every chance to run
-    assert_no_exception(page)
-    assert page_log.dialogs == [], f"a dialog fired: {page_log.dialogs}"
-    injected = page.evaluate(
-        "() => [...document.querySelectorAll('script')]"
-        ".filter(s => s.textContent.includes('alert(1)')).length")
-    assert injected == 0
-    assert "<script>alert(1)</script>" not in page.content()
-    # the URL now holds the full range the app fell back to
-    lo, hi = min(slider_values(page)), max(slider_values(page))
-    params = query(page)
-    assert params.get("from") == [str(lo)] and params.get("to") == [str(hi)], page.url
-
-
-def test_overview_timeline_is_drawn(page, app_url):
-    goto(page, f"{app_url}/")
-    chart = page.locator('[data-testid="stPlotlyChart"]', has_text="Trade and diplomacy together").first
-    chart.locator(".main-svg").first.wait_for(state="visible")
-    drawn = chart.evaluate("""el => {
-        const plot = el.querySelector('.js-plotly-plot');
-        return {
-            traces: plot.data.map(t => t.name),
-            points: el.querySelectorAll('.scatterlayer .trace .points path').length,
-            lines: el.querySelectorAll('.scatterlayer .trace .lines path').length,
-            subplots: Object.keys(plot._fullLayout).filter(k => /^yaxis\\d*$/.test(k)).length,
-        };
-    }""")
-    assert "Annual turnover (million USD)" in drawn["traces"], drawn
-    assert len(drawn["traces"]) >= 2, f"no visit/agreement marks: {drawn}"
-    assert drawn["subplots"] == 2, drawn
-    assert drawn["lines"] >= 1 and drawn["points"] >= 5, drawn
-
-
-def test_sources_download_all_zip(page, app_url):
-    goto(page, f"{app_url}/sources")
-    assert_no_exception(page)
-    button = page.locator(DOWNLOAD, has_text="Download all data (zip)")
-    with page.expect_download() as info:
-        button.click()
-    download = info.value
-    assert download.suggested_filename.endswith(".zip")
-    with zipfile.ZipFile(download.path()) as archive:
-        names = set(archive.namelist())
-        assert {"trade_turnover.csv", "datapackage.json"} <= names, names
-        turnover = list(csv.DictReader(io.StringIO(archive.read("trade_turnover.csv").decode("utf-8"))))
-    assert len(turnover) == len(real_years("trade_turnover"))
-
-
-@pytest.mark.parametrize(("path", "tab", "shows", "name"), [
-    ("/trade", "Top products", "Top products, Kazakhstan → Azerbaijan", "trade_products"),
-    ("/trade", "Balance and change", "Year-on-year change of total turnover", "trade_balance"),
-    ("/visits", "Agreements and documents", "Agreements and documents signed per year", "visits_agreements"),
-    ("/corridors", "Milestones", "milestones and agreements", "corridors_milestones"),
-    ("/corridors", "All corridors at a glance", "Utilisation against capacity", "corridors_glance"),
-    ("/corridors", "Energy context", TABLE, "corridors_energy"),  # the grid draws its cells on a canvas
-])
-def test_a_tab_opens_on_click_and_from_its_link(page, app_url, path, tab, shows, name):
-    goto(page, f"{app_url}{path}?from=2000&to=2023")
-    page.get_by_role("tab", name=tab).click()
-    shown = page.locator(shows) if shows.startswith("[") else page.get_by_text(shows)
-    shown.first.wait_for(state="visible", timeout=60_000)
     wait_ready(page)
     assert_no_exception(page)
+    assert log_of(page).dialogs == [], f"a dialog fired: {log_of(page).dialogs}"
+    assert page.evaluate("() => window.__injected") is None, "the link's script ran"
+    injected = page.evaluate(
+        "() => [...document.querySelectorAll('script, img')].filter(e => "
+        "(e.textContent || '').includes('__injected') || (e.getAttribute('onerror') || '').includes('__injected'))"
+        ".length"
+    )
+    assert injected == 0, "the link's markup reached the page"
+    assert slider_values(page) == DEFAULT_YEARS, "the year range did not fall back to the default"
     params = query(page)
-    assert params.get(f"{path.strip('/')}_view") == [tab], page.url
-    assert params.get("from") == ["2000"] and params.get("to") == ["2023"], page.url
-    page.wait_for_timeout(500)  # charts finish their first draw
-    screenshot(page, name)
-    link = page.url
+    expected = ([str(DEFAULT_YEARS[0])], [str(DEFAULT_YEARS[1])], ["en"])
+    assert (params.get("from"), params.get("to"), params.get("lang")) == expected, page.url
+
+
+def view_state(page) -> dict:
+    """What a reader sees of the open view: the selected tab, the charts (by accessible name), the filters'
+    chosen values and the captions."""
+    return page.evaluate(
+        """() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        const texts = sel => [...main.querySelectorAll(sel)].map(e => e.innerText.trim());
+        return {
+            tab: [...main.querySelectorAll('[role=tab][aria-selected=true]')].map(t => t.innerText.trim()),
+            charts: [...main.querySelectorAll('[data-testid="stPlotlyChart"]')].map(c => c.getAttribute('aria-label')),
+            chosen: [...main.querySelectorAll('[data-testid="stMultiSelect"], [data-testid="stSelectbox"]')]
+                .map(w => [...w.querySelectorAll('[data-baseweb="tag"], input')]
+                    .map(e => e.tagName === 'INPUT' ? e.value : e.innerText.trim()).filter(Boolean).join(' | ')),
+            captions: texts('[data-testid="stCaptionContainer"]'),
+        };
+    }"""
+    )
+
+
+def assert_link_reopens(page, changed: str) -> None:
+    """Reload the view's URL (a new session, as a copied link opens) and compare with what was shown."""
+    wait_ready(page)
+    before, link = view_state(page), page.url
     page.goto("about:blank")
-    goto(page, link)  # the copied link reopens the same tab
-    shown.first.wait_for(state="visible", timeout=60_000)
-    assert page.get_by_role("tab", name=tab).get_attribute("aria-selected") == "true"
+    goto(page, link)
+    page.locator(f'[data-testid="stMain"] {PLOTLY}, [data-testid="stMain"] {GRID}').first.wait_for()
+    wait_ready(page)
+    assert_no_exception(page)
+    after = view_state(page)
+    assert query(page) == query_of(link), f"the link changed when it was reopened: {link} -> {page.url}"
+    assert after == before, f"the link {link} did not reopen the same {changed}:\nbefore {before}\nafter  {after}"
 
 
-def test_a_filter_survives_switching_tabs(page, app_url):
+def query_of(url: str) -> dict:
+    from urllib.parse import parse_qs
+
+    return parse_qs(urlsplit(url).query)
+
+
+def test_a_copied_link_reopens_the_visits_leader_filter(page, app_url):
     goto(page, f"{app_url}/visits?from=2000&to=2023")
     caption = page.get_by_text("visits or meetings —").first
     everyone = caption.inner_text()
-    page.locator('[data-testid="stMultiSelect"]').first.click()
-    page.get_by_role("option", name="Ilham Aliyev", exact=True).click()
-    page.locator("h1").first.click()  # close the list
+    choose_leader(page, "Ilham Aliyev")
     expect(caption).not_to_have_text(everyone, timeout=30_000)
+    wait_ready(page)  # the URL is written at the end of the run
+    assert query(page).get("leader") == ["Ilham Aliyev"], page.url
     filtered = caption.inner_text()
     assert int(filtered.split()[0]) < int(everyone.split()[0]), (everyone, filtered)
-    page.get_by_role("tab", name="Agreements and documents").click()
-    page.get_by_text("Agreements and documents signed per year").first.wait_for(state="visible")
-    page.get_by_role("tab", name="Visits and meetings").click()
-    caption = page.get_by_text("visits or meetings —").first
-    caption.wait_for(state="visible")
+    assert_link_reopens(page, "leader filter")
+    assert page.get_by_text("visits or meetings —").first.inner_text() == filtered
+
+
+def test_a_copied_link_reopens_the_chosen_corridor(page, app_url):
+    goto(page, f"{app_url}/corridors?from=2000&to=2023")
+    first_chart = page.locator(CHART).first.get_attribute("aria-label")
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="Baku–Tbilisi–Kars railway", exact=False).first.click()
+    expect(page.locator(CHART).first).to_have_attribute(
+        "aria-label", re.compile(r"^Baku–Tbilisi–Kars railway: volumes against capacity and targets, \d{4}")
+    )
     wait_ready(page)
-    assert caption.inner_text() == filtered, "the leader filter was lost when the tab was closed"
+    assert first_chart != page.locator(CHART).first.get_attribute("aria-label")
+    assert query(page).get("corridor") == ["btk"], page.url
+    assert_link_reopens(page, "corridor")
 
 
-def test_map_downloads_are_the_shown_routes(page, app_url):
-    import json
-
-    goto(page, f"{app_url}/map?from=2000&to=2023")
-    with page.expect_download() as info:
-        page.locator(DOWNLOAD, has_text="Routes (GeoJSON)").click()
-    download = info.value
-    assert download.suggested_filename == "routes_2000-2023.geojson"
-    collection = json.loads(Path(download.path()).read_text(encoding="utf-8"))
-    assert collection["type"] == "FeatureCollection"
-    ids = {feature["id"] for feature in collection["features"]}
-    assert ids == set(real_column("routes", "route_id")), "every route with a line, and no other"
-    assert all(len(f["geometry"]["coordinates"]) >= 2 for f in collection["features"])
-    with page.expect_download() as info:
-        page.locator(DOWNLOAD, has_text="Waypoints (CSV)").click()
-    assert info.value.suggested_filename == "route_points_2000-2023.csv"
-    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
-    assert len(rows) == len(real_column("route_points", "route_id"))
+def test_a_copied_link_reopens_the_tab(page, app_url):
+    goto(page, f"{app_url}/trade?from=2000&to=2023")
+    click_tab(page, "Top products")
+    page.get_by_text("Top products, Kazakhstan → Azerbaijan").first.wait_for(state="visible")
+    assert query(page).get("trade_view") == ["products"], page.url
+    assert query(page).get("from") == ["2000"] and query(page).get("to") == ["2023"], page.url
+    assert_link_reopens(page, "tab")
+    expect(page.get_by_role("tab", name="Top products", exact=True)).to_have_attribute("aria-selected", "true")
