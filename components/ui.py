@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import app_data, i18n
 from components.data.loading import DataError
-from components.shaping import filters
+from components.shaping import filters, provenance
 from components.views import base
 
 YEARS_KEY = "frame.years"  # the sidebar slider
@@ -313,9 +313,19 @@ def download(item: base.Download, help: str | None = None) -> None:
     )
 
 
+FOOTER_ENTRIES = 12  # sources named under a view before the rest go into an expander
+
+
 def footer(line: str) -> None:
-    """The source line naming the sources of the rows on screen."""
-    st.caption(text(line))
+    """The source line naming the sources of the rows on screen; a long one shows its first entries and the whole
+    list in an expander (every source stays one click away, and in sources.csv)."""
+    head, rest = provenance.shortened(line, FOOTER_ENTRIES)
+    st.caption(text(head))
+    if rest:
+        with st.expander(
+            ngettext("All sources of this view ({n} more)", "All sources of this view ({n} more)", rest).format(n=rest)
+        ):
+            st.caption(text(line))
 
 
 def multiselect(label: str, options: Iterable[tuple[str, str]], key: str, placeholder: str) -> tuple[str, ...]:

@@ -59,8 +59,8 @@ if ui.guard(view):
     )
     ui.grid(view.addresses, _("Data by address"))
     example = view.addresses.rows.column(1)[0].as_py() if view.addresses.num_rows else ""
-    st.code(f'import pandas as pd\ntrade = pd.read_csv("{example}")', language="python")
-    st.code(f'trade <- read.csv("{example}")', language="r")
+    st.code(f'import pandas as pd\ntrade = pd.read_csv("{example}")', language="python", wrap_lines=True)
+    st.code(f'trade <- read.csv("{example}")', language="r", wrap_lines=True)
     st.header(_("Download everything"))
     ui.download(view.bundle)
     st.caption(

@@ -48,7 +48,9 @@ def unescape(markdown: str) -> str:
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    """The charts' titles as read (a title is wrapped with <br> to fit a phone)."""
+    specs = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+    return [spec.replace("<br>", " ") for spec in specs]
 
 
 def test_the_pages_folder_is_not_beside_the_streamlit_script():

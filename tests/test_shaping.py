@@ -381,3 +381,32 @@ def test_compact_source_line_names_every_outlet_once():
         provenance.source_line(sources, ids, Lang())
         == "Sources: Huseynov (2017); Trend, 2023-01-02; Trend, 2024-05-06."
     )
+
+
+def test_compact_source_line_names_the_articles_first_and_counts_the_outlets_past_the_cap():
+    web = [
+        {"source_id": f"w{i}", "kind": "web", "publisher": f"Outlet {i}", "year": 2024, "date": "2024-01-01"}
+        for i in range(provenance.MAX_NAMED + 3)
+    ]
+    article = {"source_id": "huseynov2017", "kind": "article", "authors": "Rusif Huseynov", "year": 2017}
+    sources = pd.DataFrame([*web, article])
+    ids = [r["source_id"] for r in web] + ["huseynov2017"]
+    line = provenance.source_line(sources, ids, Lang(), compact=True)
+    named = [f"Outlet {i}" for i in range(provenance.MAX_NAMED - 1)]
+    assert line == (
+        "Sources: Huseynov (2017); "
+        + "; ".join(named)
+        + "; and 4 more outlets (all in sources.csv and on Sources & data)."
+    )
+    one_more = provenance.source_line(sources, [*ids[: provenance.MAX_NAMED], "huseynov2017"], Lang(), compact=True)
+    assert one_more.endswith("; and 1 more outlet (all in sources.csv and on Sources & data).")
+    russian = provenance.source_line(sources, ids, Lang("ru"), compact=True)
+    assert russian.startswith("Источники: Huseynov (2017); Outlet 0;")
+    assert "и ещё 4 издания (все — в sources.csv" in russian  # the plural form for 4 in Russian
+
+
+def test_a_long_source_line_is_shortened_after_its_first_entries():
+    line = "Sources: A (2017); B, 2023-01-02; C; D."
+    assert provenance.shortened(line, 4) == (line, 0)
+    assert provenance.shortened(line, 2) == ("Sources: A (2017); B, 2023-01-02; …", 2)
+    assert provenance.shortened("Источники: А; Б; В.", 1) == ("Источники: А; …", 2)

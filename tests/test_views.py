@@ -157,3 +157,11 @@ def test_overview_timeline_download_holds_the_turnover_values_drawn():
     rows = pd.read_csv(pd.io.common.BytesIO(view.download.data))
     turnover = rows[rows["lane"] == "turnover"]
     assert turnover["value_usd_m"].notna().all() and len(turnover) > 5
+
+
+@pytest.mark.parametrize("years", [YearRange(1991, 2030), YearRange(2018, 2025), YearRange(2001, 2015)])
+def test_trade_summary_counts_the_same_full_years_as_its_table(years):
+    view = app_data.view(trade.turnover, years, "en")
+    full_rows, _part = view.counts
+    assert view.full_years.rows.num_rows == full_rows
+    assert f"; {full_rows} full-year totals from " in view.chart.summary, view.chart.summary

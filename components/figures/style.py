@@ -46,6 +46,7 @@ FONT = "Source Sans, Source Sans 3, Source Sans Pro, DejaVu Sans, Arial, sans-se
 TITLE_WIDTH = 34  # characters per title line: fits a 390 px phone (about 350 px for the chart) at 16 px bold
 SOURCE_WIDTH = 60  # characters per source line: fits a 390 px phone at 11 px
 LEGEND_NAME_WIDTH = 22  # legend names up to this long go two to a row
+LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone beside its symbol
 
 TEMPLATE = go.layout.Template(
     layout={
@@ -213,9 +214,15 @@ def finish(
     title_lines = len(textwrap.wrap(title, TITLE_WIDTH)) + (len(textwrap.wrap(subtitle, 48)) if subtitle else 0)
     source_lines = textwrap.wrap(source, SOURCE_WIDTH) if source else []
     top = 40 + 22 * title_lines
-    names = [str(t.get("name", "")) for t in traces if t.get("showlegend", True) is not False and t.get("name")]
+    in_legend = [t for t in traces if t.get("showlegend", True) is not False and t.get("name")]
+    names = [str(t["name"]) for t in in_legend]
     columns = 2 if all(len(n) <= LEGEND_NAME_WIDTH for n in names) else 1  # fixed: the same rows on any screen
     legend_rows = -(-len(names) // columns) if len(traces) > 1 or names else 0
+    for trace, name in zip(in_legend, names):
+        if len(name) > LEGEND_WRAP and "<br>" not in name:
+            lines = textwrap.wrap(name, LEGEND_WRAP)
+            trace["name"] = "<br>".join(lines)
+            legend_rows += len(lines) - 1
     bottom = (48 if x_title else 28) + 22 * legend_rows + 15 * len(source_lines)
     full_height = height + 22 * title_lines + 22 * legend_rows + 15 * len(source_lines)
     layout = merge(
@@ -251,6 +258,7 @@ def finish(
             "yaxis": {"title": {"text": escape(y_title)}, "rangemode": "tozero"},
         },
     )
+    _label_lanes(layout)
     if x_title:
         axes = [k for k in layout if k.startswith("xaxis")] or ["xaxis"]
         bottom_axis = max(axes, key=lambda k: int(k[5:] or 1))
@@ -273,6 +281,33 @@ def finish(
     if after:
         merge(layout, after)
     return go.Figure({"data": traces, "layout": layout})
+
+
+def _label_lanes(layout: dict) -> None:
+    """Lanes (a y axis of named categories) get their names above each lane, from the plot's left edge, instead of
+    as tick labels: long names beside the axis took half a phone's width from the plot, and pushed the legend and
+    the source line (which start at the plot's edge) off the screen."""
+    for key in [k for k in layout if k.startswith("yaxis")]:
+        axis = layout[key]
+        if axis.get("categoryorder") != "array" or not axis.get("categoryarray"):
+            continue
+        axis.update(showticklabels=False, automargin=False)
+        ref = "y" + key[5:]
+        layout.setdefault("annotations", []).extend(
+            {
+                "text": escape(name),
+                "xref": "paper",
+                "yref": ref,
+                "x": 0,
+                "y": name,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "yshift": 7,
+                "showarrow": False,
+                "font": {"size": 11, "color": MUTED},
+            }
+            for name in axis["categoryarray"]
+        )
 
 
 def empty_figure(message: str, lang: Lang) -> go.Figure:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from components.i18n import Lang
 
-MAX_NAMED = 24  # outlets named in a chart's own source line; the rest are counted
+MAX_NAMED = 10  # outlets named in a chart's own source line (and image); the rest are counted
 
 
 def split_ids(value: object) -> list[str]:
@@ -127,3 +127,14 @@ def rows_per_source(tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame) -
         for sid, per in counts.items()
     ]
     return pd.DataFrame(rows, columns=["source_id", "rows", "tables"])
+
+
+def shortened(line: str, keep: int) -> tuple[str, int]:
+    """A source line cut after its first `keep` entries ('Sources: a; b; …'), and how many entries were cut.
+
+    The entries are separated by '; ' in every language (see source_line); a line of at most `keep` entries
+    comes back whole, with 0."""
+    entries = line.split("; ")
+    if len(entries) <= keep:
+        return line, 0
+    return "; ".join(entries[:keep]) + "; …", len(entries) - keep

@@ -93,10 +93,11 @@ def _rows_grid(ctx: Context, rows: pd.DataFrame, with_period: bool = True) -> Gr
 
 def _summary_turnover(ctx: Context, annual: pd.DataFrame, period: str) -> str:
     _ = ctx._
-    totals = annual[(annual["flow"] == "total") & annual["qualifier"].isna()]
-    if totals.empty:
+    totals = annual[annual["flow"] == "total"]  # bounds and approximate totals count as totals (as in the table)
+    exact = totals[totals["qualifier"].isna()]
+    if exact.empty:
         return _("Trade turnover {period}: no full-year totals in these years.").format(period=period)
-    top = totals.sort_values("value_usd_m").iloc[-1]
+    top = exact.sort_values("value_usd_m").iloc[-1]
     return _(
         "Trade turnover {period}: highest {value} million USD in {year} ({reporter}); {n} full-year "
         "totals from {k} reporters."
@@ -105,7 +106,7 @@ def _summary_turnover(ctx: Context, annual: pd.DataFrame, period: str) -> str:
         value=ctx.number(top["value_usd_m"]),
         year=int(top["year"]),
         reporter=ctx.labels.name("reporter", top["reporter"]),
-        n=len(totals),
+        n=len(totals[["reporter", "year"]].drop_duplicates()),
         k=totals["reporter"].nunique(),
     )
 
