@@ -10,7 +10,7 @@ import pytest
 
 from components.figures import charts, maps
 from components.figures import corridors as corridor_figures
-from components.figures.style import DIRECTION_COLOURS, REPORTER_STYLE
+from components.figures.style import DIRECTION_COLOURS, REPORTER_STYLE, finish
 from components.i18n import Lang
 from components.shaping import transforms
 from components.shaping.labels import Labels
@@ -20,8 +20,14 @@ NAMES = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "names.csv", 
 EN = Labels.build(Lang(), NAMES.replace("", None))
 
 
+def is_key(trace) -> bool:
+    """A legend-only entry (no data on the plot)."""
+    return list(trace.x or []) == [None]
+
+
 def traces(figure, name_part: str) -> list:
-    return [t for t in figure.data if name_part in (t.name or "")]
+    """The traces drawing data whose name contains name_part (legend-only keys left out)."""
+    return [t for t in figure.data if name_part in (t.name or "") and not is_key(t)]
 
 
 def cited(df: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +130,7 @@ def test_approximate_dates_are_open_markers_on_a_line_spanning_their_period():
         "2002–2008",
         "",
     )
-    dots = next(t for t in fig.data if t.name == "document signed" and t.mode == "markers")
+    dots = next(t for t in fig.data if t.name == "document signed" and t.mode == "markers" and not is_key(t))
     assert list(dots.marker.symbol) == ["square", "square-open", "square-open"]
     assert dots.x[2] == dt.date(2002, 7, 2)  # a year stands at its middle, not on 1 January
     spans = next(t for t in fig.data if t.mode == "lines" and t.legendgroup == "document signed")
@@ -249,3 +255,44 @@ def test_numbers_in_hover_follow_the_language(lang):
     hover = next(t for t in fig.data if (t.name or "").endswith(" · KZ")).hovertext[0]
     assert ("1,234.5" if lang == "en" else "1\u00a0234,5") in hover
     assert fig.layout.separators == (".," if lang == "en" else ",\u00a0")
+
+
+def test_the_diaspora_legend_shows_each_kind_of_count_by_its_own_symbol_not_its_first_marker():
+    # the first estimate is a lower bound (a triangle on the plot); the legend must still show the estimate's diamond
+    rows = pd.DataFrame(
+        {
+            "year": [2008, 2015, 2009],
+            "measure": ["estimate", "estimate", "census"],
+            "population": [300000, 100000, 85292],
+            "population_high": [None, None, None],
+            "qualifier": ["lower_bound", None, None],
+            "cite": ["A", "B", "C"],
+            "note": [None, None, None],
+        }
+    )
+    fig = charts.diaspora_figure(rows, Labels.build(Lang(), None), "2008–2015", "Sources: A; B; C.")
+    shown = {t.name: t for t in fig.data if t.showlegend is not False and t.name}
+    assert shown["estimate"].marker.symbol == "diamond-open"
+    assert shown["census"].marker.symbol == "circle" and "lines" in shown["census"].mode
+    drawn = next(t for t in fig.data if t.name == "estimate" and t.showlegend is False)
+    assert list(drawn.marker.symbol) == ["triangle-up", "diamond-open"]
+    assert drawn.legendgroup == shown["estimate"].legendgroup  # a click on the key hides the points too
+
+
+def test_a_series_with_bounds_shows_its_usual_marker_in_the_legend():
+    series = {
+        "type": "scatter",
+        "x": [2018, 2019, 2020],
+        "y": [1.0, 2.0, 3.0],
+        "name": "throughput · actual [million t]",
+        "mode": "lines+markers",
+        "line": {"color": "#123456", "dash": "dot"},
+        "marker": {"symbol": ["triangle-up", "diamond-open", "diamond-open"], "color": "#123456"},
+        "legendgroup": "t",
+    }
+    fig = finish([series], {}, "Volumes, 2018–2020", Lang(), source="Sources: x.")
+    drawn = next(t for t in fig.data if not is_key(t))
+    key = next(t for t in fig.data if is_key(t))
+    assert drawn.showlegend is False and list(drawn.marker.symbol) == ["triangle-up", "diamond-open", "diamond-open"]
+    assert key.name == drawn.name and key.marker.symbol == "diamond-open"  # not the first point's triangle
+    assert key.legendgroup == drawn.legendgroup == "t" and key.line.dash == "dot" and key.mode == "lines+markers"

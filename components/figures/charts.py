@@ -777,12 +777,19 @@ def diaspora_figure(diaspora: pd.DataFrame, labels: Labels, period: str, source:
             {"upper_bound": "triangle-down", "lower_bound": "triangle-up"}.get(q, symbol)
             for q in rows["qualifier"].fillna("")
         ]
+        # The legend shows each kind's own symbol (a trace's legend shows its first marker, which may be a bound).
+        key = legend_key(labels.name("measure", measure), symbol, group=measure, colour=colour)
+        if measure == "census":
+            key.update(mode="lines+markers", line={"color": colour, "width": 2})
+        traces.append(key)
         traces.append(
             {
                 "type": "scatter",
                 "x": rows["year"],
                 "y": rows["population"],
                 "name": labels.name("measure", measure),
+                "legendgroup": measure,
+                "showlegend": False,
                 "mode": "lines+markers" if measure == "census" else "markers",
                 "line": {"color": colour, "width": 2},
                 "marker": {"symbol": symbols, "size": 11, "color": colour, "line": {"width": 2, "color": colour}},

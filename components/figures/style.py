@@ -214,6 +214,7 @@ def finish(
     title_lines = len(textwrap.wrap(title, TITLE_WIDTH)) + (len(textwrap.wrap(subtitle, 48)) if subtitle else 0)
     source_lines = textwrap.wrap(source, SOURCE_WIDTH) if source else []
     top = 40 + 22 * title_lines
+    traces = _legend_by_common_symbol(traces)
     in_legend = [t for t in traces if t.get("showlegend", True) is not False and t.get("name")]
     names = [str(t["name"]) for t in in_legend]
     columns = 2 if all(len(n) <= LEGEND_NAME_WIDTH for n in names) else 1  # fixed: the same rows on any screen
@@ -281,6 +282,32 @@ def finish(
     if after:
         merge(layout, after)
     return go.Figure({"data": traces, "layout": layout})
+
+
+def _legend_by_common_symbol(traces: list[dict]) -> list[dict]:
+    """A trace whose markers differ (bounds as triangles, say) would show its *first* marker in the legend; it gets
+    a legend-only key with its most common marker instead, in the same legend group (a click still hides it)."""
+    out = []
+    for index, trace in enumerate(traces):
+        symbols = (trace.get("marker") or {}).get("symbol")
+        if (
+            not isinstance(symbols, list)
+            or len(set(symbols)) < 2
+            or trace.get("showlegend", True) is False
+            or not trace.get("name")
+        ):
+            out.append(trace)
+            continue
+        common = max(dict.fromkeys(symbols), key=symbols.count)  # ties: the first drawn
+        group = trace.get("legendgroup") or f"trace-{index}"
+        key = legend_key(str(trace["name"]), common, group=group, colour=trace["marker"].get("color", INK))
+        if "lines" in str(trace.get("mode", "")):
+            key.update(mode="lines+markers", line=dict(trace.get("line") or {}))
+        for axis in ("xaxis", "yaxis"):
+            if axis in trace:
+                key[axis] = trace[axis]
+        out += [key, {**trace, "showlegend": False, "legendgroup": group}]
+    return out
 
 
 def _label_lanes(layout: dict) -> None:
