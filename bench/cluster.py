@@ -63,7 +63,7 @@ from bench.browser_common import (
     table,
     write_result,
 )
-from bench.load import HTTP_TIMEOUT_S, RERUN_TIMEOUT_S, _rerun_msg, check_csv, year_range
+from bench.load import HTTP_TIMEOUT_S, RERUN_TIMEOUT_S, check_csv, rerun_msg, year_range
 
 COOKIE = "stroute"  # deploy/render.py COOKIE
 GOAL_SPEEDUP = 1.6
@@ -112,7 +112,7 @@ class Cluster:
         return result
 
     def start(self, replicas: int) -> None:
-        self.port = _free_port_run(replicas + 1)
+        self.port = free_port_run(replicas + 1)
         self.replicas = replicas
         self._sh("start", "--replicas", str(replicas), "--port", str(self.port))
 
@@ -135,7 +135,7 @@ class Cluster:
         return out
 
 
-def _free_port_run(count: int) -> int:
+def free_port_run(count: int) -> int:
     for _ in range(200):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -330,9 +330,9 @@ async def run_session(
             else:
                 fresh = False
             if fresh or step == 0:  # a new connection starts like a page load (a reload with the range)
-                data = _rerun_msg(query_string=query, page_name=page_name, url=f"{base}/{page_name}")
+                data = rerun_msg(query_string=query, page_name=page_name, url=f"{base}/{page_name}")
             elif page_name in page_hashes:
-                data = _rerun_msg(page_script_hash=page_hashes[page_name], url=f"{base}/{page_name}")
+                data = rerun_msg(page_script_hash=page_hashes[page_name], url=f"{base}/{page_name}")
             else:
                 session.errors.append(f"{name}: no page hash for {page_name!r}")
                 step += 1

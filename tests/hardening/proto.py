@@ -1,8 +1,7 @@
 """A real server (`python -m streamlit run app.py` in a subprocess) and a client that speaks Streamlit's
 browser<->server protocol (protobuf BackMsg / ForwardMsg over the /_stcore/stream WebSocket), synchronously.
 
-The BackMsg a page load sends comes from bench/load.py (`_rerun_msg`, recorded from Chromium); if that import
-breaks (another helper edits bench/load.py), the copy below is used.
+The BackMsg a page load sends comes from bench/load.py (`rerun_msg`, recorded from Chromium).
 """
 
 from __future__ import annotations
@@ -19,35 +18,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.load import rerun_msg  # the benchmark's page-load message, recorded from Chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 90
 RUN_TIMEOUT_S = 120
-
-try:  # reuse the benchmark's recorded page-load message
-    from bench.load import _rerun_msg as rerun_msg
-except Exception:  # bench/load.py is being edited by someone else: same message, copied
-
-    def rerun_msg(
-        *, query_string: str = "", page_name: str | None = None, page_script_hash: str | None = None, url: str = ""
-    ) -> bytes:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
-        msg = BackMsg()
-        rerun = msg.rerun_script
-        rerun.query_string = query_string
-        rerun.widget_states.SetInParent()
-        if page_script_hash:
-            rerun.page_script_hash = page_script_hash
-        elif page_name is not None:
-            rerun.page_name = page_name
-        info = rerun.context_info
-        info.timezone = "UTC"
-        info.timezone_offset = 0
-        info.locale = "en-GB"
-        info.url = url
-        info.is_embedded = False
-        info.color_scheme = "light"
-        return msg.SerializeToString()
 
 
 def clear_cache_msg() -> bytes:
