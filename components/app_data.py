@@ -270,8 +270,21 @@ def _build(
     if "*" in build.optional:  # a view over every table (Sources & data) also sees which ones failed
         given.update({n: t for n, t in loaded.items() if isinstance(t, DataError)})
     sources = given.get("sources")
-    ctx = base.Context(given, years, _labels(lang, given.get("names")), _citations(sources), _source_rows(sources))
+    ctx = base.Context(
+        given,
+        years,
+        _labels(lang, given.get("names")),
+        _citations(sources),
+        _source_rows(sources),
+        derive=lambda name, fn: _derived(name, fn, given[name]),
+    )
     return build(ctx, **filters)
+
+
+def _derived(name: str, fn: Callable, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """fn(frame) once per version of table `name` (Context.once), shared by every view and session."""
+    key = ("derived", name, version(name), f"{fn.__module__}.{fn.__qualname__}")
+    return _tables.get(key, lambda: fn(frame))
 
 
 def health() -> dict:

@@ -25,6 +25,9 @@ import pytest
 from components.data import loading, store
 from components.data.loading import DataError, expected_dtypes, load_table
 from components.data.package import Package
+from components.shaping import transforms
+from components.shaping.filters import YearRange
+from components.views.base import needs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
@@ -577,3 +580,34 @@ def test_an_entry_renamed_to_the_sha_of_its_forged_bytes_is_not_trusted(store_di
     assert store.read("trade_turnover", "k") is None
     assert not target.exists(), "a forged entry is removed"
     assert (store_dir.parent / "store.key").stat().st_mode & 0o077 == 0, "the key is readable by its owner only"
+
+
+DERIVED_CALLS: list[int] = []
+
+
+def _doubled(trade: pd.DataFrame) -> pd.DataFrame:
+    DERIVED_CALLS.append(len(trade))
+    return trade.assign(doubled=trade["value_usd_m"] * 2)
+
+
+@needs("trade_turnover")
+def _doubled_view(ctx):
+    return transforms.in_years(ctx.once("trade_turnover", _doubled), ctx.years)
+
+
+def test_a_derived_table_is_made_once_per_version_for_every_range_and_again_after_an_edit(app, data_copy):
+    DERIVED_CALLS.clear()
+    early = app.view(_doubled_view, YearRange(2001, 2012), "en")
+    late = app.view(_doubled_view, YearRange(2013, 2025), "ru")
+    made = [n_rows(data_copy / "trade_turnover.csv")]
+    assert made == DERIVED_CALLS, "made once for two ranges and languages"
+    assert set(early["year"]) <= set(range(2001, 2013)) and set(late["year"]) <= set(range(2013, 2026))
+    assert (early["doubled"] == early["value_usd_m"] * 2).all() and len(early) and len(late)
+    path = data_copy / "trade_turnover.csv"
+    _, rows, _ = read_rows(path)  # a total with no directions beside it (no sum to keep)
+    alone = next(i for i, r in enumerate(rows) if (r["year"], r["reporter"], r["flow"]) == ("2009", "AZ", "total"))
+    set_cells(path, alone, value_usd_m="999.5")
+    again = app.view(_doubled_view, YearRange(1991, 2030), "en")
+    assert not app.stale(("trade_turnover",)), "the edit is valid: the table is the new one, not the last good"
+    assert len(DERIVED_CALLS) == 2, "the edited table is derived again"
+    assert 1999.0 in set(again["doubled"])

@@ -7,6 +7,7 @@ import importlib.util
 import io
 import math
 import textwrap
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,18 @@ def _font_file() -> str | None:
 FONT_FILE = _font_file()
 
 
+_FONTS = threading.local()  # opened fonts per thread (a FreeType face is not to be shared between threads)
+
+
 def _font(size: int, bold: bool = False) -> ImageFont.ImageFont:
+    """The app's font at this size and weight, opened once per thread (opening one costs ~5 ms)."""
+    opened = _FONTS.__dict__.setdefault("by_style", {})
+    if (size, bold) not in opened:
+        opened[(size, bold)] = _open_font(size, bold)
+    return opened[(size, bold)]
+
+
+def _open_font(size: int, bold: bool) -> ImageFont.ImageFont:
     if FONT_FILE:
         try:
             font = ImageFont.truetype(FONT_FILE, size)

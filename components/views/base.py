@@ -96,6 +96,9 @@ class Context:
     labels: Labels
     citations: Mapping[str, str] = field(default_factory=dict)
     sources_by_id: Mapping[str, dict] = field(default_factory=dict)
+    # (table name, fn) -> fn(table), made once per version of the table and shared (app_data gives it); None: made
+    # on each call (tests)
+    derive: Callable[[str, Callable[[pd.DataFrame], pd.DataFrame]], pd.DataFrame] | None = None
 
     @property
     def lang(self) -> Lang:
@@ -107,6 +110,14 @@ class Context:
 
     def table(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
+
+    def once(self, name: str, fn: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+        """fn(table `name`), made once per version of that table, not per view: for work that does not depend on
+        the years, filters or language (fn must be a named module-level function, year-local, so that filtering
+        the years afterwards gives what filtering first would). The result is shared: never modify it."""
+        if self.derive is None:
+            return fn(self.table(name))
+        return self.derive(name, fn)
 
     def cite(self, df: pd.DataFrame) -> pd.DataFrame:
         return provenance.with_citations(df, self.citations)

@@ -76,7 +76,7 @@ class Volumes:
 
 
 def _volumes(ctx: Context) -> pd.DataFrame:
-    return ctx.cite(shaping.normalise_units(transforms.in_years(ctx.table("corridor_volumes"), ctx.years)))
+    return ctx.cite(transforms.in_years(ctx.once("corridor_volumes", shaping.normalise_units), ctx.years))
 
 
 def _stored(ctx: Context, corridor: str) -> pd.DataFrame:

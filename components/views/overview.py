@@ -8,6 +8,7 @@ import pandas as pd
 
 from components.figures import charts
 from components.shaping import transforms
+from components.shaping.corridors import normalise_units
 from components.views.base import Chart, Context, Download, Empty, Grid, needs
 
 
@@ -56,9 +57,7 @@ def _trade_metric(ctx: Context, annual: pd.DataFrame) -> Metric:
 
 def _volume_metric(ctx: Context, volumes: pd.DataFrame) -> Metric:
     _ = ctx._
-    from components.shaping.corridors import normalise_units
-
-    top = transforms.largest_volume(normalise_units(volumes))
+    top = transforms.largest_volume(volumes)
     if top is None:
         return Metric(_("Largest corridor volume"), "—", help=_("No actual annual throughput in the selected years."))
     value = ctx.compact(top["value"], None, top["qualifier"])
@@ -75,11 +74,10 @@ def _volume_metric(ctx: Context, volumes: pd.DataFrame) -> Metric:
 @needs("trade_turnover", "visits", "agreements", "corridor_volumes")
 def overview(ctx: Context) -> Overview:
     _ = ctx._
-    trade = ctx.cite(transforms.in_years(ctx.table("trade_turnover"), ctx.years))
     visits = transforms.in_years(ctx.table("visits"), ctx.years)
     agreements = transforms.in_years(ctx.table("agreements"), ctx.years)
-    volumes = transforms.in_years(ctx.table("corridor_volumes"), ctx.years)
-    annual = transforms.annual_turnover(trade)
+    volumes = transforms.in_years(ctx.once("corridor_volumes", normalise_units), ctx.years)
+    annual = ctx.cite(transforms.in_years(ctx.once("trade_turnover", transforms.annual_turnover), ctx.years))
     counts = transforms.visit_counts(visits)
     top_domains = agreements["domain"].value_counts().head(3)
     metrics = (
