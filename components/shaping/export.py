@@ -43,29 +43,21 @@ def _formula_cells(series: pd.Series) -> pd.Series:
 
 def to_safe_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV of `df` (no index) with every text cell and header defused."""
-    defused = {}
+    changed: dict[int, pd.Series] = {}
     for position in range(len(df.columns)):
         series = df.iloc[:, position]
-        if _is_text(series):
+        if pd.api.types.is_bool_dtype(series):  # the package's boolean form: true / false
+            changed[position] = series.map({True: "true", False: "false"}, na_action="ignore").astype(object)
+        elif pd.api.types.is_float_dtype(series):  # computed values: no artefacts such as -242.52999999999997
+            changed[position] = series.round(10)
+        elif _is_text(series):
             risky = _formula_cells(series)
             if risky.any():
-                defused[position] = series.where(~risky, "'" + series[risky].astype(str)).astype(object)
+                changed[position] = series.where(~risky, "'" + series[risky].astype(str)).astype(object)
     safe = df
-    booleans = [i for i, c in enumerate(df.columns) if pd.api.types.is_bool_dtype(df.iloc[:, i])]
-    if booleans:  # the package's boolean form: true / false
+    if changed:
         safe = df.copy()
-        for position in booleans:
-            values = df.iloc[:, position]
-            safe.isetitem(position, values.map({True: "true", False: "false"}, na_action="ignore").astype(object))
-        df = safe
-    floats = [i for i, c in enumerate(df.columns) if pd.api.types.is_float_dtype(df.iloc[:, i])]
-    if floats:  # computed values: no binary artefacts such as -242.52999999999997 in a file
-        safe = df.copy()
-        for position in floats:
-            safe.isetitem(position, df.iloc[:, position].round(10))
-    if defused:
-        safe = safe.copy() if safe is df else safe
-        for position, values in defused.items():
+        for position, values in changed.items():
             safe.isetitem(position, values)
     # CRLF (RFC 4180): the writer quotes cells holding any line-terminator character, so a bare CR inside a
     # cell cannot start a new spreadsheet row that begins with a formula.
