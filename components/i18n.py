@@ -12,7 +12,6 @@ language: Russian and Kazakh have their own rules), `number`, `date`, `month_yea
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gettext
 import io
 import threading
@@ -110,23 +109,17 @@ class Lang:
 
     def date(self, day: dt.date, precision: str = "day") -> str:
         """A date at its precision: '12 March 2024', 'March 2024' or '2024' in the reader's language."""
-        return _format_date(day, precision, self.locale)
+        if precision == "year":
+            return str(day.year)
+        if precision == "month":
+            return format_date(day, "LLLL y", locale=self.locale)
+        return format_date(day, "long", locale=self.locale)
 
     @property
     def separators(self) -> str:
         """Plotly's layout.separators: the decimal mark, then the thousands separator."""
         loc = Locale.parse(self.locale)
         return loc.number_symbols["latn"]["decimal"] + loc.number_symbols["latn"]["group"]
-
-
-@functools.lru_cache(maxsize=16384)
-def _format_date(day: dt.date, precision: str, locale: str) -> str:
-    """Babel's formatting, once per date, precision and language (the same dates recur in every view)."""
-    if precision == "year":
-        return str(day.year)
-    if precision == "month":
-        return format_date(day, "LLLL y", locale=locale)
-    return format_date(day, "long", locale=locale)
 
 
 _symbol_cache: dict[str, tuple[str, str]] = {}

@@ -9,7 +9,6 @@ colour; how firm a value is (derived, bound, about, range) is told by the marker
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import textwrap
 from dataclasses import dataclass
@@ -88,13 +87,7 @@ def escape(text: object) -> str:
 
 def wrap(text: object, width: int = 70) -> str:
     """Data text escaped line by line and wrapped with <br> (escaping after wrapping would show '<br>')."""
-    return _wrapped(str(text), width) if text else ""
-
-
-@functools.lru_cache(maxsize=8192)
-def _wrapped(text: str, width: int) -> str:
-    """The same descriptions are wrapped for every year range and language: once each (textwrap is slow)."""
-    return "<br>".join(escape(line) for line in textwrap.wrap(text, width))
+    return "<br>".join(escape(line) for line in textwrap.wrap(str(text), width)) if text else ""
 
 
 def merge(base: dict, extra: dict) -> dict:
