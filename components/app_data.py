@@ -254,11 +254,17 @@ def view(build: Callable, years: YearRange, lang: str, **filters: Hashable) -> A
     ver = version(*required, *optional)
     path = f"{build.__module__}:{build.__qualname__}"
     key = ("view", path, ver, years.start, years.end, lang, tuple(sorted(filters.items())))
-    return _views.get(key, lambda: _build(path, required, optional, years, lang, filters))
+    return _views.get(key, lambda: _build(path, ver, required, optional, years, lang, filters))
 
 
 def _build(
-    path: str, required: tuple[str, ...], optional: tuple[str, ...], years: YearRange, lang: str, filters: dict
+    path: str,
+    ver: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    years: YearRange,
+    lang: str,
+    filters: dict,
 ) -> Any:
     module, name = path.split(":")
     build = getattr(importlib.import_module(module), name)
@@ -277,6 +283,7 @@ def _build(
         _citations(sources),
         _source_rows(sources),
         derive=lambda name, fn: _derived(name, fn, given[name]),
+        memo=lambda part, fn: _views.get(("part", path, ver, lang, part), fn),  # Context.shared
     )
     return build(ctx, **filters)
 

@@ -303,7 +303,7 @@ def grid(item: base.Grid, label: str | None = None) -> None:
 def download(item: base.Download, help: str | None = None) -> None:
     st.download_button(
         text(item.label),  # a label is Markdown: a route's name in it must stay text
-        data=item.data,
+        data=item.content,  # a function: made when clicked (Streamlit's deferred download), in a worker thread
         file_name=item.file_name,
         mime=item.mime,
         key=item.key,

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from components.figures import charts, maps
@@ -47,6 +48,7 @@ def test_turnover_lines_break_at_missing_years_and_mark_derived_and_bounds():
     annual = transforms.annual_turnover(df)
     part = transforms.part_year_turnover(df)
     fig = charts.turnover_figure(annual, part, transforms.other_versions(df), EN, "2001–2022", "Sources: x.")
+    fig = go.Figure(fig)  # the spec, validated by plotly
     line = next(t for t in fig.data if t.name == "Total turnover · AZ")
     assert list(line.x) == [2001, 2002, 2005, 2006] and list(line.y) == [106.15, None, 132.0, 140.0]
     assert line.connectgaps is False
@@ -73,6 +75,7 @@ def test_derived_marker_only_on_derived_values():
     fig = charts.turnover_figure(
         transforms.annual_turnover(df), transforms.part_year_turnover(df), transforms.other_versions(df), EN, "2011", ""
     )
+    fig = go.Figure(fig)  # the spec, validated by plotly
     symbols = [
         s
         for t in fig.data
@@ -99,6 +102,7 @@ def test_other_reporters_share_the_colour_of_the_direction_but_not_the_line():
         "2022–2023",
         "",
     )
+    fig = go.Figure(fig)  # the spec, validated by plotly
     kz, other = (next(t for t in fig.data if t.name == f"Total turnover · {r}") for r in ("KZ", "other"))
     assert kz.line.color == other.line.color == DIRECTION_COLOURS["total"]
     assert kz.line.dash != other.line.dash and kz.marker.symbol[0] != other.marker.symbol[0]
@@ -130,6 +134,7 @@ def test_approximate_dates_are_open_markers_on_a_line_spanning_their_period():
         "2002–2008",
         "",
     )
+    fig = go.Figure(fig)  # the spec, validated by plotly
     dots = next(t for t in fig.data if t.name == "document signed" and t.mode == "markers" and not is_key(t))
     assert list(dots.marker.symbol) == ["square", "square-open", "square-open"]
     assert dots.x[2] == dt.date(2002, 7, 2)  # a year stands at its middle, not on 1 January
@@ -168,6 +173,7 @@ def test_corridor_ranges_are_bars_and_plans_stand_at_the_year_they_are_for():
         ),
     ).assign(cite="c", given="")
     fig = corridor_figures.corridor_figure(rows, EN, "Test", "2016–2027", "")
+    fig = go.Figure(fig)  # the spec, validated by plotly
     capacity = traces(fig, "capacity")[0]
     assert list(capacity.error_y.array) == [2]  # 23 to 25
     target = traces(fig, "target")[0]
@@ -181,6 +187,7 @@ def test_agreement_domains_are_named_on_the_axis_not_told_apart_by_colour():
         {"year": [2005, 2005, 2022], "domain": ["energy", "political", "energy"], "agreements": [3, 1, 10]}
     )
     fig = charts.agreements_figure(by_domain, EN, "2005–2022", "")
+    fig = go.Figure(fig)  # the spec, validated by plotly
     (dots,) = fig.data
     assert list(dots.y) == ["energy", "political", "energy"] and list(dots.text) == ["3", "1", "10"]
     assert isinstance(dots.marker.color, str)  # one colour: the axis names the domain
@@ -252,6 +259,7 @@ def test_numbers_in_hover_follow_the_language(lang):
         "2023",
         "",
     )
+    fig = go.Figure(fig)  # the spec, validated by plotly
     hover = next(t for t in fig.data if (t.name or "").endswith(" · KZ")).hovertext[0]
     assert ("1,234.5" if lang == "en" else "1\u00a0234,5") in hover
     assert fig.layout.separators == (".," if lang == "en" else ",\u00a0")
@@ -271,6 +279,7 @@ def test_the_diaspora_legend_shows_each_kind_of_count_by_its_own_symbol_not_its_
         }
     )
     fig = charts.diaspora_figure(rows, Labels.build(Lang(), None), "2008–2015", "Sources: A; B; C.")
+    fig = go.Figure(fig)  # the spec, validated by plotly
     shown = {t.name: t for t in fig.data if t.showlegend is not False and t.name}
     assert shown["estimate"].marker.symbol == "diamond-open"
     assert shown["census"].marker.symbol == "circle" and "lines" in shown["census"].mode
@@ -291,6 +300,7 @@ def test_a_series_with_bounds_shows_its_usual_marker_in_the_legend():
         "legendgroup": "t",
     }
     fig = finish([series], {}, "Volumes, 2018–2020", Lang(), source="Sources: x.")
+    fig = go.Figure(fig)  # the spec, validated by plotly
     drawn = next(t for t in fig.data if not is_key(t))
     key = next(t for t in fig.data if is_key(t))
     assert drawn.showlegend is False and list(drawn.marker.symbol) == ["triangle-up", "diamond-open", "diamond-open"]

@@ -3,7 +3,12 @@ language: it builds (never raises), and what it returns is drawable or says why 
 
 from __future__ import annotations
 
+import base64
+import json
+
+import numpy as np
 import pandas as pd
+import plotly.io
 import pytest
 
 from components import app_data
@@ -59,6 +64,28 @@ def charts_of(result) -> list[base.Chart]:
     return found
 
 
+def assert_spec_is_valid(chart: base.Chart) -> None:
+    """The spec the page hands to plotly.js unvalidated (style.finish) is what plotly's validation makes of it:
+    every property known and well-typed, nothing that validation would coerce, to the same JSON."""
+    validated = json.loads(chart.figure.to_json())  # go.Figure(spec) raises on an unknown or ill-typed property
+    sent = json.loads(plotly.io.to_json(chart.prepared.to_dict(), validate=False))  # what st.plotly_chart sends
+    assert sent == _plain_arrays(validated), chart.key
+
+
+def _plain_arrays(value):
+    """Plotly's validation sends numeric arrays as typed arrays ({"dtype", "bdata": base64}); plotly.js reads
+    both forms alike, so they are compared as lists."""
+    if isinstance(value, dict):
+        if set(value) in ({"dtype", "bdata"}, {"dtype", "bdata", "shape"}):
+            flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+            shape = [int(n) for n in str(value.get("shape", len(flat))).split(",")]
+            return flat.reshape(shape).tolist()
+        return {k: _plain_arrays(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_arrays(v) for v in value]
+    return value
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 @pytest.mark.parametrize("span", list(RANGES), ids=list(RANGES))
 @pytest.mark.parametrize("view", VIEWS, ids=lambda v: f"{v.__module__.split('.')[-1]}.{v.__name__}")
@@ -70,6 +97,7 @@ def test_every_view_builds_for_any_years(view, span, lang):
         assert chart.title and chart.summary and chart.file_stem
         assert chart.figure.layout.title.text, chart.key
         assert chart.figure.data, f"{chart.key}: a chart with nothing on it (should have been an Empty)"
+        assert_spec_is_valid(chart)
 
 
 @pytest.mark.parametrize("span", ["full", "one-year", "empty"])
@@ -80,6 +108,8 @@ def test_every_corridor_builds_its_volumes_and_milestones(span):
         for view in (corridors.volumes, corridors.milestones):
             result = app_data.view(view, years, "en", corridor=cid)
             assert isinstance(result, base.Empty) or charts_of(result), (view.__name__, cid)
+            for chart in charts_of(result):
+                assert_spec_is_valid(chart)
 
 
 def test_the_map_builds_for_every_layer_and_none():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from components.figures.style import (
     DIRECTION_COLOURS,
@@ -131,7 +130,7 @@ def reporter_keys(labels: Labels, reporters) -> list[dict]:
 
 def turnover_figure(
     annual: pd.DataFrame, part: pd.DataFrame, others: pd.DataFrame, labels: Labels, period: str, source: str
-) -> go.Figure:
+) -> dict:
     """Full-year turnover by direction (colour) and reporter (line and marker); lines break at missing years;
     part-year figures as labelled hollow diamonds apart from the lines; other sources' values as crosses."""
     _ = labels.lang._
@@ -364,7 +363,7 @@ def _around_zero() -> dict:
     return {"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}}
 
 
-def balance_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+def balance_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Azerbaijan's trade balance with Kazakhstan (its exports minus imports) per year, one line per reporter."""
     _ = labels.lang._
     traces = _yearly_by_reporter(
@@ -384,7 +383,7 @@ def balance_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str)
     )
 
 
-def change_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+def change_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Change of total turnover on the year before from the same reporter (consecutive years only)."""
     _ = labels.lang._
     traces = _yearly_by_reporter(
@@ -404,7 +403,7 @@ def change_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) 
     )
 
 
-def products_figure(products: pd.DataFrame, flow: str, labels: Labels, source: str) -> go.Figure:
+def products_figure(products: pd.DataFrame, flow: str, labels: Labels, source: str) -> dict:
     """Top products in one direction of trade, largest at the top (million USD)."""
     _ = labels.lang._
     rows = products.sort_values("rank", ascending=False)
@@ -551,7 +550,19 @@ def lane_name(labels: Labels, lane: str) -> str:
     }[lane]
 
 
-def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+def mark_hover(marks: pd.DataFrame, labels: Labels) -> list[str]:
+    """The hover text of each visit or document mark on the timeline: date, label, detail, source."""
+    source = labels.lang._("Source: {source}")
+    return [
+        f"<b>{escape(labels.date(d, p))}</b><br>{wrap(lab, 70)}<br>{wrap(det, 70)}<br>"
+        f"<i>{escape(source.format(source=c))}</i>"
+        for d, p, lab, det, c in zip(
+            marks["date"], marks["date_precision"], marks["label"], marks["detail"], marks["cite"]
+        )
+    ]
+
+
+def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Trade and diplomacy together: annual total turnover per reporter (top, lines broken at missing years)
     over lanes of visits and documents (bottom)."""
     _ = labels.lang._
@@ -592,13 +603,7 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
         if rows.empty:
             continue
         colour, symbol = LANE_STYLE[lane]
-        hover = [
-            f"<b>{escape(labels.date(d, p))}</b><br>{wrap(lab, 70)}<br>{wrap(det, 70)}<br>"
-            f"<i>{escape(_('Source: {source}').format(source=c))}</i>"
-            for d, p, lab, det, c in zip(
-                rows["date"], rows["date_precision"], rows["label"], rows["detail"], rows["cite"]
-            )
-        ]
+        hover = list(rows["hover"]) if "hover" in rows.columns else mark_hover(rows, labels)
         traces += dated_marks(
             rows, [lane_name(labels, lane)] * len(rows), lane_name(labels, lane), hover, colour, symbol, row=2
         )
@@ -629,7 +634,7 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
     )
 
 
-def visits_figure(visits: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+def visits_figure(visits: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Visits on a time axis, one lane per direction, colour by kind of visit."""
     _ = labels.lang._
     type_colours = {
@@ -691,7 +696,7 @@ def visits_figure(visits: pd.DataFrame, labels: Labels, period: str, source: str
     )
 
 
-def agreements_figure(by_domain: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+def agreements_figure(by_domain: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Documents signed per year and domain as a dot grid: one row per domain (named on the axis, so no colour
     has to be told apart), the dot's size and label the number of documents."""
     _ = labels.lang._
@@ -745,7 +750,7 @@ MEASURE_STYLE = {
 }
 
 
-def diaspora_figure(diaspora: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+def diaspora_figure(diaspora: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Population counts by kind of measure; a range a source gives is a bar from low to high; censuses joined
     by a line only between consecutive censuses (none is ten years from the next, so no line claims a year)."""
     _ = labels.lang._
@@ -832,26 +837,32 @@ CATEGORY_COLOURS = {
 }
 
 
-def chronology_figure(items: pd.DataFrame, labels: Labels, period: str, source: str) -> go.Figure:
+def chronology_hover(items: pd.DataFrame, labels: Labels) -> list[str]:
+    """The hover text of each chronology row: date, kind, what, source and any disagreement."""
+    _ = labels.lang._
+    source, disagree = _("Source: {source}"), escape(_("Sources disagree"))
+    return [
+        f"<b>{escape(labels.date(d, p))}</b> · {escape(k)}<br>{wrap(w, 70)}<br>"
+        f"<i>{escape(source.format(source=c))}</i>" + (f"<br><b>{disagree}:</b> {wrap(x, 70)}" if x else "")
+        for d, p, k, w, c, x in zip(
+            items["date"],
+            items["date_precision"],
+            items["kind_label"],
+            items["what"],
+            items["cite"],
+            items["disagreement"],
+        )
+    ]
+
+
+def chronology_figure(items: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Every event, visit and document on one time line, one lane per topic (lane names on the axis). Three
     traces in all (marks, the spans of approximate dates, the rings of disagreements): a browser draws a few
     hundred marks as fast as a bare chart."""
     _ = labels.lang._
     order = items.sort_values(["lane_order", "date_start"], kind="stable")
     lanes = list(dict.fromkeys(order["lane"]))
-    hover = [
-        f"<b>{escape(labels.date(d, p))}</b> · {escape(k)}<br>{wrap(w, 70)}<br>"
-        f"<i>{escape(_('Source: {source}').format(source=c))}</i>"
-        + (f"<br><b>{escape(_('Sources disagree'))}:</b> {wrap(x, 70)}" if x else "")
-        for d, p, k, w, c, x in zip(
-            order["date"],
-            order["date_precision"],
-            order["kind_label"],
-            order["what"],
-            order["cite"],
-            order["disagreement"],
-        )
-    ]
+    hover = list(order["hover"]) if "hover" in order.columns else chronology_hover(order, labels)
     colours = [CATEGORY_COLOURS.get(k, PALETTE["grey"]) for k in order["colour_key"]]
     traces = dated_marks(order, list(order["lane"]), _("entry"), hover, colours, "circle", legend=False)
     flagged = order[order["disagreement"] != ""]
@@ -898,7 +909,7 @@ def chronology_figure(items: pd.DataFrame, labels: Labels, period: str, source: 
     )
 
 
-def indicator_figure(rows: pd.DataFrame, labels: Labels, title: str, unit: str, period: str, source: str) -> go.Figure:
+def indicator_figure(rows: pd.DataFrame, labels: Labels, title: str, unit: str, period: str, source: str) -> dict:
     """One indicator over the years, one marker series per source; ranges as bars, bounds as triangles."""
     _ = labels.lang._
     traces = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from components.figures.charts import approximate_key, dated_marks, firmness_keys, period_end_month
 from components.figures.style import (
@@ -84,7 +83,7 @@ def _hover(labels: Labels, r: dict, unit: str) -> str:
     return "<br>".join(lines)
 
 
-def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> go.Figure:
+def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> dict:
     """One corridor: one panel per unit (never two units on one axis); within a panel one series per metric,
     status, part of year and scope. Lines break at missing years; a range is a bar from its low to its high
     end; a plan, expectation or target sits at the year it is for (its hover says when it was stated)."""
@@ -175,7 +174,7 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
     )
 
 
-def milestone_figure(marks: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> go.Figure:
+def milestone_figure(marks: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> dict:
     """Milestones and documents of one route on a time line (marks need date_start and cite)."""
     _ = labels.lang._
     kinds = {

@@ -78,6 +78,7 @@ TEMPLATE = go.layout.Template(
         },
     }
 )
+TEMPLATE_SPEC = TEMPLATE.to_plotly_json()  # the plain dict a figure spec carries
 
 
 def escape(text: object) -> str:
@@ -206,8 +207,11 @@ def finish(
     subtitle: str | None = None,
     height: int = 440,
     after: dict | None = None,
-) -> go.Figure:
-    """The figure, built once from plain dicts (plotly's property-by-property updates cost ~10x more).
+) -> dict:
+    """The figure as the plain dict plotly.js draws (`{"data", "layout"}`), built once from plain dicts. Not a
+    go.Figure: plotly's validation of every property cost a third of a chart's build on each new year range.
+    `go.Figure(spec)` validates it (tests/test_views.py does, for every chart of every view, and checks the
+    validated figure serialises to the same JSON).
 
     Title (unit and period in it) wrapped on top; legend under the plot, where it has the width it needs on any
     screen; the source line last, inside the figure, so an exported image carries it. `after` overrides."""
@@ -254,7 +258,7 @@ def finish(
                 "entrywidth": 1 / columns,
                 "tracegroupgap": 0,
             },
-            "template": TEMPLATE,
+            "template": TEMPLATE_SPEC,  # shared by every figure: never changed
             "separators": lang.separators,
             "yaxis": {"title": {"text": escape(y_title)}, "rangemode": "tozero"},
         },
@@ -281,7 +285,7 @@ def finish(
         )
     if after:
         merge(layout, after)
-    return go.Figure({"data": traces, "layout": layout})
+    return {"data": traces, "layout": layout}
 
 
 def _legend_by_common_symbol(traces: list[dict]) -> list[dict]:
@@ -337,7 +341,7 @@ def _label_lanes(layout: dict) -> None:
         )
 
 
-def empty_figure(message: str, lang: Lang) -> go.Figure:
+def empty_figure(message: str, lang: Lang) -> dict:
     """A figure that says there is nothing to draw (used where a chart must still stand)."""
     return finish(
         [],

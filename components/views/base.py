@@ -10,8 +10,10 @@ result once per (data version, years, language, filters).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,6 +23,8 @@ from components.i18n import Lang
 from components.shaping import export, provenance
 from components.shaping.filters import YearRange
 from components.shaping.labels import Labels
+
+T = TypeVar("T")
 
 ALWAYS = ("sources", "names")  # every view names its sources and its coded values
 OPTIONAL = ("discrepancies",)  # shown where a figure is drawn, if the table loaded
@@ -40,10 +44,10 @@ def needs(*tables: str, optional: Iterable[str] = (), always: bool = True) -> Ca
 
 
 class PreparedFigure(go.Figure):
-    """A figure already turned into its plain dict, once: Streamlit's st.plotly_chart only asks a figure for
-    `to_dict()` (a deep copy of every property, each rerun, for a real go.Figure)."""
+    """A figure spec handed to st.plotly_chart as it is: Streamlit only asks a go.Figure for `to_dict()` (for a real
+    one, a deep copy of every property on each rerun) and validates anything else (a dict) on each rerun."""
 
-    def __init__(self, spec: dict) -> None:  # not go.Figure's: nothing to validate again
+    def __init__(self, spec: dict) -> None:  # not go.Figure's: the spec is plain data, validated in the tests
         object.__setattr__(self, "_spec", spec)
 
     def to_dict(self) -> dict:
@@ -53,14 +57,19 @@ class PreparedFigure(go.Figure):
 @dataclass(frozen=True)
 class Chart:
     key: str  # widget key and export file stem
-    figure: go.Figure
+    spec: dict  # the figure as plotly.js reads it (components/figures/style.py `finish`); shared: never changed
     title: str  # plain text: the chart's accessible name
     summary: str  # one sentence a screen reader hears
     file_stem: str  # <chart>_<from>-<to>
     prepared: PreparedFigure = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "prepared", PreparedFigure(self.figure.to_dict()))
+        object.__setattr__(self, "prepared", PreparedFigure(self.spec))
+
+    @property
+    def figure(self) -> go.Figure:
+        """The spec as a validated go.Figure (made on each access: for tests and tools, not the page)."""
+        return go.Figure(self.spec)
 
 
 @dataclass(frozen=True)
@@ -75,11 +84,18 @@ class Grid:
 
 @dataclass(frozen=True)
 class Download:
-    data: bytes
+    """A file offered for download. `content` is its bytes, or a function (no arguments) that makes them: the
+    page then builds the file only when a reader asks for it (a click), not on every rerun."""
+
+    content: bytes | Callable[[], bytes]
     file_name: str
     label: str
     key: str
     mime: str = "text/csv"
+
+    @property
+    def data(self) -> bytes:
+        return self.content() if callable(self.content) else self.content
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,9 @@ class Context:
     # (table name, fn) -> fn(table), made once per version of the table and shared (app_data gives it); None: made
     # on each call (tests)
     derive: Callable[[str, Callable[[pd.DataFrame], pd.DataFrame]], pd.DataFrame] | None = None
+    # (key, fn) -> fn(), made once per (view, data version, language, key) and shared (app_data gives it); None: made
+    # on each call (tests)
+    memo: Callable[[Hashable, Callable[[], Any]], Any] | None = None
 
     @property
     def lang(self) -> Lang:
@@ -119,6 +138,15 @@ class Context:
             return fn(self.table(name))
         return self.derive(name, fn)
 
+    def shared(self, key: Hashable, fn: Callable[[], T]) -> T:
+        """fn(), made once per (view, data version, language, `key`) and shared by every year range that gives the
+        same key: for the part of a view that depends on the years only through what `key` names (the map's
+        routes drawn grey, say). `key` must hold every input of fn besides the tables and the language. The
+        result is shared: never modify it."""
+        if self.memo is None:
+            return fn()
+        return self.memo(key, fn)
+
     def cite(self, df: pd.DataFrame) -> pd.DataFrame:
         return provenance.with_citations(df, self.citations)
 
@@ -133,7 +161,7 @@ class Context:
 
     def download(self, df: pd.DataFrame, name: str, label: str, key: str, *filters: str) -> Download:
         """A formula-safe CSV of exactly these rows, machine-readable in every language."""
-        return Download(export.to_safe_csv(df), self.file_stem(name, None, *filters) + ".csv", label, key)
+        return Download(partial(export.to_safe_csv, df), self.file_stem(name, None, *filters) + ".csv", label, key)
 
     def grid(self, df: pd.DataFrame, columns: Mapping[str, str], links: Iterable[str] = ()) -> Grid:
         """An on-screen table: `columns` maps a column of df to its heading; cells become display text

@@ -115,6 +115,52 @@ def _disagreements(ctx: Context, rows: pd.DataFrame) -> list[str]:
     return [" | ".join(index.get(key, [])) for key in rows["key"]]
 
 
+LANE_ORDER = (
+    "diplomacy",
+    "multilateral",
+    "economy",
+    "corridor",
+    "energy",
+    "caspian",
+    "diaspora",
+    "culture",
+    "conflict",
+    "other",
+)
+DOWNLOAD = [c for c in COLUMNS if c not in ("date_start", "key")] + ["disagreement"]
+
+
+def kind_names(ctx: Context) -> dict[str, str]:
+    _ = ctx._
+    return {
+        "event": _("event"),
+        "visit": _("visit or meeting"),
+        "agreement": _("document signed"),
+        "commission": _("commission session"),
+    }
+
+
+def prepared(ctx: Context) -> pd.DataFrame:
+    """Every row of items() (all years) with its citation, disagreements and display text in the reader's
+    language: made once per data version and language (ctx.shared), then cut to the years of each range."""
+    everything = ctx.cite(items(ctx))
+    everything = everything.assign(disagreement=_disagreements(ctx, everything))
+    show = everything.assign(
+        when=[ctx.labels.date(d, p) for d, p in zip(everything["date"], everything["date_precision"])],
+        kind_label=everything["kind"].map(kind_names(ctx)),
+        topic_name=ctx.labels.names("category", everything["topic"]),
+        country_names=[ctx.labels.countries(c) for c in everything["countries"]],
+        route_name=[
+            ctx.labels.name("route", r) if ("route", r) in ctx.labels.table else ctx.labels.name("facility", r)
+            for r in everything["route_id"]
+        ],
+        lane=lambda d: d["topic_name"],
+        colour_key=everything["topic"],
+        lane_order=everything["topic"].map({t: i for i, t in enumerate(LANE_ORDER)}).fillna(99),
+    )
+    return show.assign(hover=charts.chronology_hover(show, ctx.labels))
+
+
 @needs("events", "visits", "agreements", optional=("commission_sessions",))
 def chronology(
     ctx: Context,
@@ -125,29 +171,18 @@ def chronology(
     query: str = "",
 ) -> Chronology:
     _ = ctx._
-    everything = items(ctx)
-    in_range = transforms.in_years(everything, ctx.years)
-    kind_names = {
-        "event": _("event"),
-        "visit": _("visit or meeting"),
-        "agreement": _("document signed"),
-        "commission": _("commission session"),
-    }
+    in_range = transforms.in_years(ctx.shared("rows", lambda: prepared(ctx)), ctx.years)
+    names_of_kinds = kind_names(ctx)
     topic_choices = tuple(
         sorted(((t, ctx.labels.name("category", t)) for t in in_range["topic"].dropna().unique()), key=lambda kv: kv[1])
     )
     country_set = sorted({c for cs in in_range["countries"].dropna() for c in cs.split(";") if c})
     country_choices = tuple(sorted(((c, ctx.labels.name("country", c)) for c in country_set), key=lambda kv: kv[1]))
+    with_route = in_range[in_range["route_id"].notna()]
     route_choices = tuple(
-        sorted(
-            (
-                (r, ctx.labels.name("route", r) if ("route", r) in ctx.labels.table else ctx.labels.name("facility", r))
-                for r in in_range["route_id"].dropna().unique()
-            ),
-            key=lambda kv: kv[1],
-        )
+        sorted(dict.fromkeys(zip(with_route["route_id"], with_route["route_name"])), key=lambda kv: kv[1])
     )
-    kind_choices = tuple((k, kind_names[k]) for k in KINDS if (in_range["kind"] == k).any())
+    kind_choices = tuple((k, names_of_kinds[k]) for k in KINDS if (in_range["kind"] == k).any())
     shown = in_range
     if topics:
         shown = shown[shown["topic"].isin(topics)]
@@ -157,42 +192,10 @@ def chronology(
         shown = shown[shown["route_id"].isin(routes)]
     if kinds:
         shown = shown[shown["kind"].isin(kinds)]
-    shown = search(ctx, shown, query, {"countries": "country", "route_id": "route"})
-    shown = ctx.cite(shown).assign(disagreement=lambda d: _disagreements(ctx, d))
+    if query:  # in the rows' own text, not the display text prepared beside it
+        shown = shown.loc[search(ctx, shown[COLUMNS], query, {"countries": "country", "route_id": "route"}).index]
     filters = [*topics, *countries, *routes, *kinds, query]
-    show = shown.assign(
-        when=[ctx.labels.date(d, p) for d, p in zip(shown["date"], shown["date_precision"])],
-        kind_label=shown["kind"].map(kind_names),
-        topic_name=ctx.labels.names("category", shown["topic"]),
-        country_names=[ctx.labels.countries(c) for c in shown["countries"]],
-        route_name=[
-            ctx.labels.name("route", r) if ("route", r) in ctx.labels.table else ctx.labels.name("facility", r)
-            for r in shown["route_id"]
-        ],
-        lane=lambda d: d["topic_name"],
-        colour_key=shown["topic"],
-        lane_order=shown["topic"]
-        .map(
-            {
-                t: i
-                for i, t in enumerate(
-                    (
-                        "diplomacy",
-                        "multilateral",
-                        "economy",
-                        "corridor",
-                        "energy",
-                        "caspian",
-                        "diaspora",
-                        "culture",
-                        "conflict",
-                        "other",
-                    )
-                )
-            }
-        )
-        .fillna(99),
-    )
+    show = shown
     grid = ctx.grid(
         show,
         {
@@ -207,7 +210,7 @@ def chronology(
         },
     )
     download = ctx.download(
-        shown.drop(columns=["date_start", "cite", "key"]),
+        shown[DOWNLOAD],
         "chronology",
         _("Download the chronology (CSV)"),
         "dl.chronology",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -28,17 +29,75 @@ class RouteMap:
     count: int
 
 
+@dataclass(frozen=True)
+class _Drawn:
+    """What the map draws for one set of routes: it changes with the years only through the routes drawn grey."""
+
+    deck: maps.OfflineDeck
+    legend: str
+    legend_rows: list[dict]
+    paths: pd.DataFrame
+    grid: Grid
+    geojson: bytes
+    source: str
+    compact_source: str
+
+
 @needs("routes", "route_points", "basemap")
 def route_map(
     ctx: Context, modes: tuple[str, ...] = maps.MODES, statuses: tuple[str, ...] = maps.STATUSES, phone: bool = False
 ) -> RouteMap | Empty:
     """`basemap` is the bundled country outlines (data/geo/countries.geojson), loaded like a table."""
     _ = ctx._
-    routes, points, basemap = ctx.table("routes"), ctx.table("route_points"), ctx.table("basemap")
+    routes, points = ctx.table("routes"), ctx.table("route_points")
     shown = routes[routes["mode"].isin(modes) & routes["status"].isin(statuses)]
     if shown.empty:
         return Empty(_("No routes match these layers. Switch a mode or status back on."))
     shown_points = points[points["route_id"].isin(shown["route_id"])]
+    grey = maps.not_open_routes(shown, ctx.years.end)
+    drawn = ctx.shared(
+        ("drawn", tuple(shown["route_id"]), grey, phone), lambda: _drawn(ctx, shown, shown_points, phone)
+    )
+    late = len(grey)
+    not_open = (
+        ctx.lang.ngettext("Grey: {n} route opened after {year}.", "Grey: {n} routes opened after {year}.", late).format(
+            n=late, year=ctx.years.end
+        )
+        if late
+        else None
+    )
+    title = _("Routes across the Caspian, as of {year}").format(year=ctx.years.end)
+    basemap = ctx.table("basemap")
+    png = partial(static_map.map_png, basemap, drawn.paths, drawn.legend_rows, title, drawn.compact_source)
+    downloads = (
+        ctx.download(shown, "routes", _("Routes (CSV)"), "dl.routes"),
+        ctx.download(shown_points, "route_points", _("Waypoints (CSV)"), "dl.route_points"),
+        Download(
+            drawn.geojson,
+            ctx.file_stem("routes", None) + ".geojson",
+            _("Routes (GeoJSON)"),
+            "dl.routes_geojson",
+            "application/geo+json",
+        ),
+        Download(
+            png, ctx.file_stem("routes_map", None) + ".png", _("Map as an image (PNG)"), "dl.map_png", "image/png"
+        ),
+    )
+    return RouteMap(
+        drawn.deck,
+        PHONE_HEIGHT if phone else DESKTOP_HEIGHT,
+        drawn.legend,
+        not_open,
+        drawn.grid,
+        downloads,
+        drawn.source,
+        len(shown),
+    )
+
+
+def _drawn(ctx: Context, shown: pd.DataFrame, shown_points: pd.DataFrame, phone: bool) -> _Drawn:
+    _ = ctx._
+    basemap = ctx.table("basemap")
     width = PHONE_WIDTH if phone else DESKTOP_WIDTH
     deck = maps.network_deck(
         shown,
@@ -52,14 +111,6 @@ def route_map(
     )
     rows = maps.legend_rows(ctx.labels)
     html = legend.legend_html(rows, _("Map legend"), {"mode": _("Colour: kind of route"), "status": _("Line: status")})
-    late = shown[shown["opened_year"] > ctx.years.end]
-    not_open = (
-        ctx.lang.ngettext(
-            "Grey: {n} route opened after {year}.", "Grey: {n} routes opened after {year}.", len(late)
-        ).format(n=len(late), year=ctx.years.end)
-        if len(late)
-        else None
-    )
     show = shown.assign(
         route_name=[ctx.labels.name("route", r) for r in shown["route_id"]],
         mode_name=ctx.labels.names("mode", shown["mode"]),
@@ -90,33 +141,9 @@ def route_map(
         },
     )
     paths = maps.route_paths(shown, shown_points, ctx.labels, ctx.years.end)
-    title = _("Routes across the Caspian, as of {year}").format(year=ctx.years.end)
-    source = ctx.source_line(shown, compact=True) + " " + _("Base map: Natural Earth (public domain).")
-    png = static_map.map_png(basemap, paths, rows, title, source)
+    compact_source = ctx.source_line(shown, compact=True) + " " + _("Base map: Natural Earth (public domain).")
     geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
-    stem = ctx.file_stem("routes_map", None)
-    downloads = (
-        ctx.download(shown, "routes", _("Routes (CSV)"), "dl.routes"),
-        ctx.download(shown_points, "route_points", _("Waypoints (CSV)"), "dl.route_points"),
-        Download(
-            geojson,
-            ctx.file_stem("routes", None) + ".geojson",
-            _("Routes (GeoJSON)"),
-            "dl.routes_geojson",
-            "application/geo+json",
-        ),
-        Download(png, stem + ".png", _("Map as an image (PNG)"), "dl.map_png", "image/png"),
-    )
-    return RouteMap(
-        deck,
-        PHONE_HEIGHT if phone else DESKTOP_HEIGHT,
-        html,
-        not_open,
-        grid,
-        downloads,
-        ctx.source_line(shown),
-        len(shown),
-    )
+    return _Drawn(deck, html, rows, paths, grid, geojson, ctx.source_line(shown), compact_source)
 
 
 @dataclass(frozen=True)

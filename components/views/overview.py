@@ -101,7 +101,7 @@ def overview(ctx: Context) -> Overview:
         ),
         _volume_metric(ctx, volumes),
     )
-    marks = timeline_marks(ctx, visits, agreements)
+    marks = transforms.in_years(ctx.shared("marks", lambda: _all_marks(ctx)), ctx.years)
     if annual.empty and marks.empty:
         timeline = Empty(
             _("Nothing to draw in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
@@ -141,6 +141,13 @@ def overview(ctx: Context) -> Overview:
         "dl.timeline",
     )
     return Overview(metrics, timeline, table, download, ctx.source_line(annual, marks))
+
+
+def _all_marks(ctx: Context) -> pd.DataFrame:
+    """timeline_marks of every year with their hover text: made once per data version and language (ctx.shared),
+    then cut to each range's years (each mark is one visit or document, so cutting after is cutting before)."""
+    marks = timeline_marks(ctx, ctx.table("visits"), ctx.table("agreements"))
+    return marks.assign(hover=charts.mark_hover(marks, ctx.labels))
 
 
 def timeline_marks(ctx: Context, visits: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:
@@ -203,7 +210,10 @@ def timeline_rows(ctx: Context, annual: pd.DataFrame, marks: pd.DataFrame) -> pd
             "cite": totals["cite"],
         }
     )
-    rows = pd.concat([trade, marks.drop(columns=["date_start", "year"]).assign(value_usd_m=None)], ignore_index=True)
+    rows = pd.concat(
+        [trade, marks.drop(columns=["date_start", "year", "hover"], errors="ignore").assign(value_usd_m=None)],
+        ignore_index=True,
+    )
     lane_names = {
         "turnover": _("trade turnover"),
         **{lane: charts.lane_name(ctx.labels, lane) for lane in charts.LANES},
