@@ -750,34 +750,56 @@ MEASURE_STYLE = {
 }
 
 
+def diaspora_hover(diaspora: pd.DataFrame, labels: Labels) -> list[str]:
+    """The hover text of each population figure: year, value (as firm as it is), kind of count, source, note."""
+    _ = labels.lang._
+    hover = []
+    for r in diaspora.to_dict("records"):
+        mark = firmness(labels.lang, qualifier=r.get("qualifier"))
+        value = mark.sign + labels.lang.number(r["population"], 0)
+        if pd.notna(r.get("population_high")):
+            value += "–" + labels.lang.number(r["population_high"], 0)
+        line = f"<b>{int(r['year'])}</b>: {escape(value)} ({escape(labels.name('measure', r['measure']))})"
+        hover.append(
+            line
+            + "<br><i>"
+            + escape(_("Source: {source}").format(source=r["cite"]))
+            + "</i>"
+            + (f"<br>{wrap(r['note'], 70)}" if isinstance(r.get("note"), str) else "")
+        )
+    return hover
+
+
 def diaspora_figure(diaspora: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Population counts by kind of measure; a range a source gives is a bar from low to high; censuses joined
     by a line only between consecutive censuses (none is ten years from the next, so no line claims a year)."""
     _ = labels.lang._
     traces = []
+    ordered = diaspora.sort_values("year", kind="stable")
+    hovers = list(ordered["hover"]) if "hover" in ordered.columns else diaspora_hover(ordered, labels)
+    columns = zip(
+        ordered["measure"],
+        ordered["year"].astype(int),
+        ordered["population"].astype("float64"),
+        ordered["population_high"].astype("float64"),
+        ordered["qualifier"],
+        hovers,
+    )
+    by_measure: dict[str, list[tuple]] = {}
+    for row in columns:  # plain values, grouped in one pass (a 20-row table: pandas per group cost more)
+        by_measure.setdefault(row[0], []).append(row)
     for measure, (symbol, colour) in MEASURE_STYLE.items():
-        rows = diaspora[diaspora["measure"] == measure].sort_values("year")
-        if rows.empty:
+        rows = by_measure.get(measure)
+        if not rows:
             continue
-        high = rows["population_high"].astype("float64")
-        spread = (high - rows["population"].astype("float64")).fillna(0)
-        hover = []
-        for r, h in zip(rows.to_dict("records"), high):
-            mark = firmness(labels.lang, qualifier=r.get("qualifier"))
-            value = mark.sign + labels.lang.number(r["population"], 0)
-            if pd.notna(h):
-                value += "–" + labels.lang.number(h, 0)
-            line = f"<b>{int(r['year'])}</b>: {escape(value)} ({escape(labels.name('measure', measure))})"
-            hover.append(
-                line
-                + "<br><i>"
-                + escape(_("Source: {source}").format(source=r["cite"]))
-                + "</i>"
-                + (f"<br>{wrap(r['note'], 70)}" if isinstance(r.get("note"), str) else "")
-            )
+        years = [r[1] for r in rows]
+        values = [r[2] for r in rows]
+        spread = [0.0 if pd.isna(h) else h - v for v, h in zip(values, (r[3] for r in rows))]
         symbols = [
             {"upper_bound": "triangle-down", "lower_bound": "triangle-up"}.get(q, symbol)
-            for q in rows["qualifier"].fillna("")
+            if isinstance(q, str)
+            else symbol
+            for q in (r[4] for r in rows)
         ]
         # The legend shows each kind's own symbol (a trace's legend shows its first marker, which may be a bound).
         key = legend_key(labels.name("measure", measure), symbol, group=measure, colour=colour)
@@ -787,8 +809,8 @@ def diaspora_figure(diaspora: pd.DataFrame, labels: Labels, period: str, source:
         traces.append(
             {
                 "type": "scatter",
-                "x": rows["year"],
-                "y": rows["population"],
+                "x": years,
+                "y": values,
                 "name": labels.name("measure", measure),
                 "legendgroup": measure,
                 "showlegend": False,
@@ -799,12 +821,12 @@ def diaspora_figure(diaspora: pd.DataFrame, labels: Labels, period: str, source:
                     "type": "data",
                     "array": spread,
                     "arrayminus": [0] * len(rows),
-                    "visible": bool(spread.any()),
+                    "visible": any(spread),
                     "color": colour,
                     "thickness": 2,
                     "width": 6,
                 },
-                "hovertext": hover,
+                "hovertext": [r[5] for r in rows],
                 "hovertemplate": "%{hovertext}<extra></extra>",
             }
         )
@@ -909,6 +931,27 @@ def chronology_figure(items: pd.DataFrame, labels: Labels, period: str, source: 
     )
 
 
+def indicator_hover(rows: pd.DataFrame, labels: Labels, unit: str | None = None) -> list[str]:
+    """The hover text of each indicator point: when, value (as firm as it is) and unit, source. `unit`: the unit's
+    name for every row (default: each row's own)."""
+    _ = labels.lang._
+    hover = []
+    for r in rows.to_dict("records"):
+        mark = firmness(labels.lang, derived=bool(r.get("is_derived")), qualifier=r.get("qualifier"))
+        value = mark.sign + labels.lang.compact(r["value"])
+        if pd.notna(r.get("value_high")):
+            value += "–" + labels.lang.compact(r["value_high"])
+        when = labels.period(r.get("period"), r.get("year"))
+        stated = r.get("stated_year")
+        extra = (" · " + _("stated in {year}").format(year=int(stated))) if pd.notna(stated) else ""
+        name = unit if unit is not None else labels.name("unit", r.get("unit"))
+        hover.append(
+            f"<b>{escape(when)}</b>: {escape(value)} {escape(name)}{escape(extra)}<br>"
+            f"<i>{escape(_('Source: {source}').format(source=r['cite']))}</i>"
+        )
+    return hover
+
+
 def indicator_figure(rows: pd.DataFrame, labels: Labels, title: str, unit: str, period: str, source: str) -> dict:
     """One indicator over the years, one marker series per source; ranges as bars, bounds as triangles."""
     _ = labels.lang._
@@ -917,19 +960,7 @@ def indicator_figure(rows: pd.DataFrame, labels: Labels, title: str, unit: str, 
         colour = list(PALETTE.values())[i % 8]
         high = group["value_high"].astype("float64")
         spread = (high - group["value"].astype("float64")).fillna(0)
-        hover = []
-        for r in group.to_dict("records"):
-            mark = firmness(labels.lang, derived=bool(r.get("is_derived")), qualifier=r.get("qualifier"))
-            value = mark.sign + labels.lang.compact(r["value"])
-            if pd.notna(r.get("value_high")):
-                value += "–" + labels.lang.compact(r["value_high"])
-            when = labels.period(r.get("period"), r.get("year"))
-            stated = r.get("stated_year")
-            extra = (" · " + _("stated in {year}").format(year=int(stated))) if pd.notna(stated) else ""
-            hover.append(
-                f"<b>{escape(when)}</b>: {escape(value)} {escape(unit)}{escape(extra)}<br>"
-                f"<i>{escape(_('Source: {source}').format(source=r['cite']))}</i>"
-            )
+        hover = list(group["hover"]) if "hover" in group.columns else indicator_hover(group, labels, unit)
         symbols = []
         for d, q in zip(group["is_derived"].fillna(False), group["qualifier"]):
             symbols.append(firmness(labels.lang, derived=bool(d), qualifier=None if pd.isna(q) else q).symbol)

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from components.i18n import Lang
 from components.shaping import export, provenance
@@ -167,11 +168,7 @@ class Context:
         """An on-screen table: `columns` maps a column of df to its heading; cells become display text
         (missing values blank, numbers already formatted by the view)."""
         shown = df[list(columns)].rename(columns=dict(columns))
-        text = {
-            c: ["" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v) for v in shown[c]]
-            for c in shown.columns
-        }
-        return Grid(pa.table({c: pa.array(v, pa.string()) for c, v in text.items()}), tuple(columns[c] for c in links))
+        return Grid(pa.table({c: _text(shown[c]) for c in shown.columns}), tuple(columns[c] for c in links))
 
     def number(self, value: object, digits: int = 1, qualifier: object = None) -> str:
         if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
@@ -218,6 +215,16 @@ class Context:
 
     def yes(self, flag: object) -> str:
         return self._("yes") if flag is True or flag == True else ""  # noqa: E712 - pandas booleans
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """A column as display strings, missing values blank (text columns straight through Arrow)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return pc.fill_null(pa.array(values, type=pa.string(), from_pandas=True), "")
+    return pa.array(
+        ["" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v) for v in values],
+        pa.string(),
+    )
 
 
 def span_label(years: YearRange) -> str:

@@ -27,10 +27,28 @@ class Diaspora:
     count: int
 
 
+DISPLAY = ("group_name", "value", "measure_name", "hover")  # beside "cite"
+
+
+def _display(ctx: Context) -> pd.DataFrame:
+    """Every diaspora row (all years) cited, with its display text in the reader's language: made once per data
+    version and language (ctx.shared), then cut to each range's years."""
+    rows = ctx.cite(ctx.table("diaspora"))
+    return rows.assign(
+        group_name=ctx.labels.names("group", rows["group"]),
+        value=[
+            ctx.number(v, 0, q) + ("–" + ctx.number(h, 0) if pd.notna(h) else "")
+            for v, h, q in zip(rows["population"], rows["population_high"], rows["qualifier"])
+        ],
+        measure_name=ctx.labels.names("measure", rows["measure"]),
+        hover=charts.diaspora_hover(rows, ctx.labels),
+    )
+
+
 @needs("diaspora", optional=("indicators",))
 def diaspora(ctx: Context) -> Diaspora | Empty:
     _ = ctx._
-    shown = ctx.cite(transforms.in_years(ctx.table("diaspora"), ctx.years))
+    shown = transforms.in_years(ctx.shared("rows", lambda: _display(ctx)), ctx.years)
     if shown.empty:
         return Empty(
             _("No population figures in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
@@ -74,16 +92,8 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
             "n": _("Figures"),
         },
     )
-    show = shown.assign(
-        group_name=ctx.labels.names("group", shown["group"]),
-        value=[
-            ctx.number(v, 0, q) + ("–" + ctx.number(h, 0) if pd.notna(h) else "")
-            for v, h, q in zip(shown["population"], shown["population_high"], shown["qualifier"])
-        ],
-        measure_name=ctx.labels.names("measure", shown["measure"]),
-    )
     grid = ctx.grid(
-        show,
+        shown,
         {
             "group_name": _("Who"),
             "year": _("Year"),
@@ -102,7 +112,7 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
         if not rows.empty:
             others = facts.indicator_grid(ctx, rows)
             download_others = ctx.download(
-                rows.drop(columns=["cite"]),
+                facts.as_stored(rows),
                 "indicators_diaspora",
                 _("Download the other diaspora figures (CSV)"),
                 "dl.indicators_diaspora",
@@ -114,7 +124,10 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
         ctx.disagreement_grid(found),
         others,
         ctx.download(
-            shown.drop(columns=["cite"]), "diaspora", _("Download the population figures (CSV)"), "dl.diaspora"
+            shown.drop(columns=["cite", *DISPLAY]),
+            "diaspora",
+            _("Download the population figures (CSV)"),
+            "dl.diaspora",
         ),
         download_others,
         ctx.source_line(shown),

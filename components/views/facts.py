@@ -40,19 +40,15 @@ class TopicFigures:
     count: int
 
 
-def indicator_rows(ctx: Context, topics: tuple[str, ...]) -> pd.DataFrame:
-    """The indicators of these topics in the selected years; figures with no year (a point in time the source
-    does not date) are always kept, and say so."""
-    rows = ctx.table("indicators")
-    rows = rows[rows["topic"].isin(topics)]
-    return ctx.cite(transforms.in_years(rows, ctx.years, keep_missing=True))
+DISPLAY = ("topic_name", "when", "value_text", "unit_name", "country_name", "stated", "derived_text", "hover")
 
 
-def indicator_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
+def _display(ctx: Context) -> pd.DataFrame:
+    """Every indicator row (all years) cited, with its display text in the reader's language: made once per data
+    version and language (ctx.shared), then cut to the topics and years asked for."""
     _ = ctx._
-    order = {t: i for i, t in enumerate(ALL_TOPICS)}
-    rows = rows.assign(_o=rows["topic"].map(order)).sort_values(["_o", "label", "year"], na_position="first")
-    show = rows.assign(
+    rows = ctx.cite(ctx.table("indicators"))
+    return rows.assign(
         topic_name=ctx.labels.names("topic", rows["topic"]),
         when=[
             ctx.labels.period(p if isinstance(p, str) and not p[:1].isdigit() else "", y)
@@ -66,7 +62,27 @@ def indicator_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
         country_name=ctx.labels.names("country", rows["country"]),
         stated=[str(int(s)) if pd.notna(s) else "" for s in rows["stated_year"]],
         derived_text=[ctx.yes(d) for d in rows["is_derived"]],
+        hover=charts.indicator_hover(rows, ctx.labels),
     )
+
+
+def indicator_rows(ctx: Context, topics: tuple[str, ...]) -> pd.DataFrame:
+    """The indicators of these topics in the selected years, cited and with their display text (DISPLAY);
+    figures with no year (a point in time the source does not date) are always kept, and say so."""
+    rows = ctx.shared("indicators", lambda: _display(ctx))
+    rows = rows[rows["topic"].isin(topics)]
+    return transforms.in_years(rows, ctx.years, keep_missing=True)
+
+
+def as_stored(rows: pd.DataFrame) -> pd.DataFrame:
+    """indicator_rows without the citation and display text: the rows as indicators.csv holds them."""
+    return rows.drop(columns=["cite", *DISPLAY])
+
+
+def indicator_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
+    _ = ctx._
+    order = {t: i for i, t in enumerate(ALL_TOPICS)}
+    show = rows.assign(_o=rows["topic"].map(order)).sort_values(["_o", "label", "year"], na_position="first")
     return ctx.grid(
         show,
         {
@@ -126,7 +142,7 @@ def topic_figures(ctx: Context, topics: tuple[str, ...], indicator: str, key: st
         chart,
         ctx.disagreement_grid(found),
         ctx.download(
-            rows.drop(columns=["cite"]),
+            as_stored(rows),
             f"indicators_{'_'.join(topics)}",
             _("Download these figures (CSV)"),
             f"dl.{key}",
