@@ -121,6 +121,32 @@ def test_the_map_builds_for_every_layer_and_none():
     assert isinstance(none, base.Empty)
 
 
+def test_the_map_is_drawn_once_for_every_range_that_greys_the_same_routes():
+    """The year changes the map only through the routes opened after the range's end (Context.shared)."""
+    opened = app_data.table("routes")["opened_year"].dropna()
+    last = int(opened.max())
+    late = YearRange(2000, last + 1), YearRange(1995, last + 3)  # nothing grey in either
+    early = YearRange(2000, int(opened.min()) - 1)  # every route with a year grey
+    a, b, c = (app_data.view(route_map.route_map, y, "en") for y in (*late, early))
+    assert a.deck is b.deck and a.grid is b.grid, "the same map built twice"
+    assert c.deck is not a.deck and c.not_open and not a.not_open
+    assert f"opened after {early.end}" in c.not_open
+    png = {d.key: d for d in b.downloads}["dl.map_png"]
+    assert png.file_name == f"routes_map_{late[1].start}-{late[1].end}.png"
+    assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_download_is_made_when_first_asked_for_and_only_once():
+    calls = []
+    item = base.Download(lambda: calls.append(1) or b"a,b\r\n", "x.csv", "X", "dl.x")
+    assert calls == [], "made before anyone asked"
+    assert item.data == b"a,b\r\n" and item.data == b"a,b\r\n"
+    assert calls == [1], "made again for a second reader"
+    view = app_data.view(diaspora.diaspora, full(), "en")
+    assert callable(view.download.content), "the page would build the CSV on every rerun"
+    assert pd.read_csv(pd.io.common.BytesIO(view.download.data)).shape[0] == view.count
+
+
 def test_a_single_year_gives_messages_not_empty_charts():
     year = YearRange(2014, 2014)
     balance = app_data.view(trade.balance, year, "en")

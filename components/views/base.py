@@ -10,6 +10,7 @@ result once per (data version, years, language, filters).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -83,16 +84,41 @@ class Grid:
         return self.rows.num_rows
 
 
+class MadeOnce:
+    """Bytes made by `make()` the first time they are asked for, then kept with the view that holds them (so in
+    app_data's cache, and gone with it): a file nobody downloads is never made; one that thirty readers download
+    is made once."""
+
+    __slots__ = ("_lock", "_make", "_value")
+
+    def __init__(self, make: Callable[[], bytes]) -> None:
+        self._make: Callable[[], bytes] | None = make
+        self._value: bytes | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> bytes:
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._make()
+                    self._make = None
+        return self._value
+
+
 @dataclass(frozen=True)
 class Download:
     """A file offered for download. `content` is its bytes, or a function (no arguments) that makes them: the
-    page then builds the file only when a reader asks for it (a click), not on every rerun."""
+    page then builds the file only when a reader asks for it (a click, Streamlit's deferred download), once."""
 
     content: bytes | Callable[[], bytes]
     file_name: str
     label: str
     key: str
     mime: str = "text/csv"
+
+    def __post_init__(self) -> None:
+        if callable(self.content) and not isinstance(self.content, MadeOnce):
+            object.__setattr__(self, "content", MadeOnce(self.content))
 
     @property
     def data(self) -> bytes:

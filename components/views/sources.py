@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -137,7 +138,7 @@ def sources(ctx: Context, base_url: str = "", today: str = "") -> Sources:
     if problems:
         extra["VALIDATION_PROBLEMS.txt"] = "\n\n".join(str(p) for p in problems).encode("utf-8")
     bundle = Download(
-        export.bundle_zip({n: t[package.columns(n)] for n, t in loaded.items()}, extra),
+        partial(export.bundle_zip, {n: t[package.columns(n)] for n, t in loaded.items()}, extra),
         "az-kz-relations-data.zip",
         _("Download all data (zip)"),
         "dl.all",
