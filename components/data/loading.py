@@ -116,12 +116,15 @@ def _typed(column: pa.ChunkedArray, type_: str) -> tuple[pd.api.extensions.Exten
         return pd.array(values.to_pandas(), dtype="boolean"), bad.to_numpy(zero_copy_only=False).astype(bool)
     target = pa.int64() if type_ == "integer" else pa.float64()
     good = pc.fill_null(pc.match_substring_regex(column, _INTEGER if type_ == "integer" else _NUMBER), False)
-    values = pc.cast(pc.if_else(good, column, pa.scalar(None, pa.string())), target)
+    if pc.any(pc.and_(present, pc.invert(good))).as_py():  # bad cells: cast only the good ones
+        column = pc.if_else(good, column, pa.scalar(None, column.type))  # (a copy of the column's text)
+    values = pc.cast(column, target)
     if type_ == "number":  # 1e400 reads as infinity: not a value a table may hold
         finite = pc.fill_null(pc.is_finite(values), True)
         good = pc.and_(good, finite)
-        values = pc.if_else(finite, values, pa.scalar(None, target))
-    bad = pc.and_(present, pc.invert(good)).to_numpy(zero_copy_only=False).astype(bool)
+        if not pc.all(finite).as_py():
+            values = pc.if_else(finite, values, pa.scalar(None, target))
+    bad = pc.and_(present, pc.invert(good)).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return values.to_pandas(types_mapper={target: pd.api.types.pandas_dtype(dtype)}.get).array, bad
 
 

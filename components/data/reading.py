@@ -4,10 +4,13 @@ Parsing is pyarrow's CSV reader (all columns as strings, empty = missing; ragged
 invalid-row handler). Arrow counts records, not lines, so the line of each record is found from the
 positions of the line ends (numpy): with no quoted field spanning lines, the n-th non-blank line is the n-th
 record. A file where a quoted field does span lines is rare; its record lines come from the csv module.
+The file streams through Arrow once, checked block by block (no whole copy held); what that scan cannot vouch
+for is read again whole by the exact reader (see read_text_table).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -18,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 DEFAULT_LIMIT_MB = 64
+_ARROW_BLOCK = 1 << 22  # the longest record Arrow reads (4 MB); the exact reader's block
 
 
 def size_limit() -> int:
@@ -48,7 +52,13 @@ class TextTable:
 
 def read_text_table(path, limit: int | None = None) -> TextTable:
     """The CSV at `path` as text columns. Raises ReadError for a file that is missing, too large, empty, not
-    UTF-8, binary or not CSV."""
+    UTF-8, binary or not CSV.
+
+    The file is read once, a block at a time, by Arrow's CSV reader, each block checked on its way (_Scan): no
+    copy of the whole file is held, only Arrow's columns (large_string, the layout pandas keeps, so the frames
+    use them without a copy). A file the scan cannot vouch for (a NUL or non-UTF-8 byte, an odd number of
+    quotes, a record spanning lines, any error) is read again whole by the exact reader `_read_bytes`, which
+    decides what is wrong and where."""
     limit = size_limit() if limit is None else limit
     try:
         size = os.stat(path).st_size
@@ -56,52 +66,80 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
             raise ReadError(f"file is {size / 1e6:,.1f} MB; the app reads tables of at most {limit / 1e6:,.6g} MB "
                             "(set AZKZ_MAX_TABLE_MB to change it)")
         with open(path, "rb") as fh:
+            table = _read_scanned(fh)
+            if table is not None:
+                return table
+            fh.seek(0)
             data = fh.read()  # the size was checked: no buffer of the limit's size reserved
     except FileNotFoundError:
         raise ReadError("file not found") from None
     except OSError as error:
         raise ReadError(f"file cannot be read ({error.strerror})") from None
+    return _read_bytes(data)
+
+
+def _read_bytes(data: bytes) -> TextTable:
+    """The exact reader: the whole file in memory, every check in order, the csv module where it is needed."""
     data = data.removeprefix(b"\xef\xbb\xbf")
-    if b"\x00" in data:
-        raise ReadError("file contains NUL bytes (not a text CSV)", data[: data.index(b"\x00")].count(b"\n") + 1)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ReadError("file contains NUL bytes (not a text CSV)", data.count(b"\n", 0, nul) + 1)
+    error = _utf8_error(data)
+    if error is not None:
         raise ReadError(f"file is not valid UTF-8 ({error.reason} at byte {error.start})",
-                        data[: error.start].count(b"\n") + 1) from None
-    if data.count(b'"') % 2 and _open_quote(text):  # a file cut while written, or broken quoting
+                        data.count(b"\n", 0, error.start) + 1)
+    if data.count(b'"') % 2 and _open_quote(data):  # a file cut while written, or broken quoting
         raise ReadError("file cannot be read as CSV (a quoted field is not closed: the file may be incomplete)",
                         data.count(b"\n") + 1)
     starts = _record_line_starts(data)
     if not len(starts):
         raise ReadError("file is empty (no header row)")
     try:
-        header = next(row for row in csv.reader(io.StringIO(text, newline="")) if row)  # skip blank lines
+        header = next(row for row in csv.reader(_text(data)) if row)  # skip blank lines
     except (csv.Error, StopIteration) as error:
         raise ReadError(f"header cannot be read as CSV ({error})", int(starts[0])) from None
-    names = [f"f{i}" for i in range(len(header))]
-    ragged: list[tuple[int, int]] = []  # (record number, fields)
+    try:
+        table, ragged = _parse(pa.BufferReader(data), len(header))  # zero-copy: Arrow reads out of `data`
+    except pa.ArrowInvalid as error:
+        raise ReadError(f"file cannot be read as CSV ({str(error).splitlines()[0]})") from None
+    _release_parser_memory()
+    records = table.num_rows + len(ragged)  # the header is the first record
+    if records != len(starts):  # a quoted field spans lines: ask the csv module where each record starts
+        starts = _record_line_starts_csv(data)
+        if len(starts) != records:
+            raise ReadError("file cannot be read as CSV (unbalanced quotes)")
+    return _text_table(header, starts, table, ragged)
+
+
+def _parse(source, n_fields: int, block_size: int = _ARROW_BLOCK) -> tuple[pa.Table, list[tuple[int, int]]]:
+    """Arrow's parse of the CSV, every field a large_string (null = empty), the header (n_fields, as the csv
+    module reads it) as the first record; and the (record number, fields) of the ragged records it left out.
+    A record longer than `block_size` is an error (Arrow's "straddling object")."""
+    names = [f"f{i}" for i in range(n_fields)]
+    ragged: list[tuple[int, int]] = []
 
     def skip(row) -> str:
         ragged.append((row.number, row.actual_columns))
         return "skip"
 
-    try:
-        table = pa_csv.read_csv(
-            io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 22),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True,
-                                              invalid_row_handler=skip),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                  null_values=[""]))
-    except pa.ArrowInvalid as error:
-        raise ReadError(f"file cannot be read as CSV ({str(error).splitlines()[0]})") from None
-    records = table.num_rows + len(ragged)  # the header is the first record
-    if records != len(starts):  # a quoted field spans lines: ask the csv module where each record starts
-        starts = _record_line_starts_csv(text)
-        if len(starts) != records:
-            raise ReadError("file cannot be read as CSV (unbalanced quotes)")
+    table = pa_csv.read_csv(
+        source,
+        read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=block_size),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True, invalid_row_handler=skip),
+        convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                              strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                              null_values=[""]))
+    return table, ragged
+
+
+def _release_parser_memory() -> None:
+    """The parser's block buffers are free once it is done; Arrow's pool (mimalloc by default) keeps freed pages
+    for its own reuse, and numpy and pandas, which allocate what comes next (typed columns, validation), cannot
+    use them: hand them back to the OS (well under a millisecond)."""
+    pa.default_memory_pool().release_unused()
+
+
+def _text_table(header: list[str], starts: np.ndarray, table: pa.Table, ragged: list[tuple[int, int]]) -> TextTable:
     skipped = np.array([n - 1 for n, _ in ragged], dtype=np.int64)  # 0-based record positions
     kept = np.ones(len(starts), dtype=bool)
     kept[0] = False
@@ -111,34 +149,208 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
                      ragged=[(int(starts[n - 1]), fields, len(header)) for n, fields in ragged])
 
 
-def _open_quote(text: str) -> bool:
+class _Unusual(Exception):
+    """The scan met a byte only the exact reader reports (NUL, not UTF-8): stop Arrow's read."""
+
+
+class _Scan:
+    """A binary file as Arrow's CSV reader reads it (sequentially, a block at a time, through pa.PythonFile),
+    each block checked as it passes: the BOM left out, no NUL, valid UTF-8 (nothing decoded is kept), the
+    quotes counted, the positions of \\n and \\r recorded, the first block kept for the header."""
+
+    closed = False
+
+    def __init__(self, fh):
+        self._fh = fh
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._pending = False  # the decoder holds the start of a character cut by the block's end
+        self.first: bytes | None = None  # the first block, after the BOM
+        self.size = 0  # bytes passed on
+        self.quotes = 0
+        self.nl: list[np.ndarray] = []
+        self.cr: list[np.ndarray] = []
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._fh.read(n)
+        if self.first is None:
+            chunk = self.first = chunk.removeprefix(b"\xef\xbb\xbf")
+        if not chunk:
+            return chunk
+        if b"\x00" in chunk:
+            raise _Unusual
+        if self._pending or not chunk.isascii():
+            try:
+                self._decoder.decode(chunk)
+            except UnicodeDecodeError:
+                raise _Unusual from None
+            self._pending = bool(self._decoder.getstate()[0])
+        self.quotes += chunk.count(b'"')
+        buf = np.frombuffer(chunk, dtype=np.uint8)
+        self.nl.append(np.flatnonzero(buf == 10) + self.size)
+        if b"\r" in chunk:
+            self.cr.append(np.flatnonzero(buf == 13) + self.size)
+        self.size += len(chunk)
+        return chunk
+
+    def finish(self) -> None:
+        """Read to the end (Arrow has), and check the file does not end inside a character."""
+        while self.read(_BLOCK):
+            pass
+        try:
+            self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise _Unusual from None
+
+
+def _read_scanned(fh) -> TextTable | None:
+    """The table, read once as it streams by; None if the exact reader must read the file (see read_text_table).
+    The header is the csv module's, read from the first block before Arrow starts (Arrow is told how many fields
+    to expect, as `_read_bytes` tells it); the block Arrow then reads first must be the same bytes."""
+    first = fh.read(_BLOCK)
+    fh.seek(0)
+    whole, first = len(first) < _BLOCK, first.removeprefix(b"\xef\xbb\xbf")
+    header = _first_row(first, whole)
+    if header is None:
+        return None
+    scan = _Scan(fh)
+    try:
+        # smaller blocks than the exact reader's (less memory in flight); a record longer than one is an error
+        # here, and the exact reader decides
+        table, ragged = _parse(pa.PythonFile(scan, mode="r"), len(header), _BLOCK)
+        scan.finish()
+    except Exception:  # Arrow's CSV errors, _Unusual, a read error: the exact reader reports it
+        return None
+    if scan.quotes % 2 or scan.first != first:  # odd quotes: is one left open? (or the file changed meanwhile)
+        return None
+    _release_parser_memory()
+    nl, cr = _concat(scan.nl), _concat(scan.cr)
+    scan.nl = scan.cr = []
+    starts = _line_starts(nl, cr, scan.size)
+    del nl, cr
+    if not len(starts) or table.num_rows + len(ragged) != len(starts):  # empty, or a record spans lines
+        return None
+    return _text_table(header, starts, table, ragged)
+
+
+def _first_row(block: bytes, whole: bool) -> list[str] | None:
+    """The csv module's first non-empty row of a file that begins with `block` (the whole file if `whole`);
+    None when the block cannot tell: not UTF-8, a csv error, no row, or a record that may go on past the block."""
+    if not whole:
+        block = block[: block.rfind(b"\n") + 1]  # whole lines only (a \r\n is not cut in two)
+    if _utf8_error(block) is not None:
+        return None
+    stream = _text(block)
+    try:
+        row = next(r for r in csv.reader(stream) if r)
+    except (csv.Error, StopIteration):
+        return None
+    if not whole and not stream.read(1):  # the record reached the end of the block: it may not end there
+        return None
+    return row
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else _NONE
+
+
+_NONE = np.empty(0, dtype=np.int64)
+_BLOCK = 1 << 18  # bytes read, decoded or compared at a time (256 KB): the temporaries of a scan stay this small
+
+
+def _text(data: bytes) -> io.TextIOWrapper:
+    """The (valid UTF-8) bytes as a text stream for the csv module, decoded a chunk at a time as it reads.
+    Universal newlines, untranslated (newline=""), as the csv module wants: the same lines as
+    io.StringIO(data.decode("utf-8"), newline=""), without a decoded (or 4-byte-per-character) copy of the
+    file. io.BytesIO shares the bytes object instead of copying it."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
+
+
+def _utf8_error(data: bytes) -> UnicodeDecodeError | None:
+    """The error data.decode("utf-8") would raise, or None; decodes a block at a time and keeps nothing."""
+    if data.isascii():
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for i in range(0, len(view), _BLOCK):
+            decoder.decode(view[i : i + _BLOCK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        try:
+            data.decode("utf-8")  # the same error, with the position in the whole file
+        except UnicodeDecodeError as error:
+            return error
+        raise  # not reached: the incremental decoder and bytes.decode agree
+    return None
+
+
+def _open_quote(data: bytes) -> bool:
     """Whether a quoted field runs to the end of the file (the csv module says so; a lone quote inside an
     unquoted field, as in 12" pipe, is fine). Only asked when the file has an odd number of quotes."""
     try:
-        for _row in csv.reader(io.StringIO(text, newline=""), strict=True):
+        for _row in csv.reader(_text(data), strict=True):
             pass
     except csv.Error as error:
         return "unexpected end of data" in str(error) or "EOF" in str(error)
     return False
 
 
+def _positions(buf: np.ndarray, byte: int) -> np.ndarray:
+    """Positions of `byte` in buf, compared a block at a time (no file-sized boolean temporary)."""
+    return _concat([np.flatnonzero(buf[i : i + _BLOCK] == byte) + i for i in range(0, len(buf), _BLOCK)])
+
+
+def _within(values: np.ndarray, sorted_: np.ndarray) -> np.ndarray:
+    """Which values are in sorted_ (binary search: no temporary the size of the positions' range)."""
+    if not len(sorted_):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_, values)
+    return sorted_[np.minimum(at, len(sorted_) - 1)] == values
+
+
+def _line_starts(nl: np.ndarray, cr: np.ndarray, size: int) -> np.ndarray:
+    """1-based numbers of the non-blank lines of a text of `size` bytes with \\n at the (sorted) positions nl
+    and \\r at cr. Lines end at \\n, \\r\\n or a lone \\r; a line is blank when nothing precedes its end (a
+    \\r\\n line's content ends before its \\r). Every array has one entry per line end, not per byte."""
+    if not size:
+        return _NONE
+    ends = content_end = nl  # where each line ends (its \n or lone \r), and where its content ends
+    if len(cr):
+        content_end = nl - _within(nl - 1, cr)  # a \r\n line's content ends at its \r
+        lone_cr = cr[~_within(cr + 1, nl)]
+        if len(lone_cr):
+            ends = np.concatenate([nl, lone_cr])
+            content_end = np.concatenate([content_end, lone_cr])
+            order = np.argsort(ends)
+            ends, content_end = ends[order], content_end[order]
+    m = len(ends)  # lines: m + 1, the last one after the last line end (empty if the file ends with one)
+    keep = np.empty(m + 1, dtype=bool)
+    keep[0] = m == 0 or content_end[0] != 0
+    if m:
+        np.not_equal(content_end[1:], ends[:-1] + 1, out=keep[1:m])  # line i starts after line i-1's end
+        keep[m] = size != ends[-1] + 1
+    lines = np.flatnonzero(keep).astype(np.int64, copy=False)
+    lines += 1
+    return lines
+
+
 def _record_line_starts(data: bytes) -> np.ndarray:
-    """1-based numbers of the non-blank lines (lines end at \\n, \\r\\n or a lone \\r)."""
+    """1-based numbers of the non-blank lines of the bytes (see _line_starts)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    if not len(buf):
-        return np.empty(0, dtype=np.int64)
-    nl, cr = buf == 10, buf == 13
-    lone_cr = cr & ~np.append(nl[1:], False)
-    ends = np.flatnonzero(nl | lone_cr)
-    content_end = ends - (nl[ends] & np.insert(cr, 0, False)[ends])  # a \r\n line ends before its \r
-    starts = np.insert(ends + 1, 0, 0)
-    content_end = np.append(content_end, len(buf))
-    blank = content_end == starts  # includes the empty "line" after a final line end
-    return (np.flatnonzero(~blank) + 1).astype(np.int64)
+    return _line_starts(_positions(buf, 10), _positions(buf, 13) if b"\r" in data else _NONE, len(data))
 
 
-def _record_line_starts_csv(text: str) -> np.ndarray:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _record_line_starts_csv(data: bytes) -> np.ndarray:
+    reader = csv.reader(_text(data))
     out, start = [], 1
     try:
         for row in reader:
