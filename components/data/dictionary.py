@@ -89,8 +89,11 @@ def render(package: Package | None = None) -> str:
         lines.append(f"### `{meta['path']}` — {meta.get('title', name)}\n")
         lines.append(f"{meta.get('description', '')}\n")
         lines.append(f"Key: {', '.join(f'`{k}`' for k in package.primary_key(name))}\n")
-        refs = [f"`{', '.join(r.fields)}` → {' or '.join(f'`{t}`' for t in r.resources)}"
-                + (f" (a `{r.delimiter}`-separated list)" if r.delimiter else "") for r in package.references(name)]
+        refs = [
+            f"`{', '.join(r.fields)}` → {' or '.join(f'`{t}`' for t in r.resources)}"
+            + (f" (a `{r.delimiter}`-separated list)" if r.delimiter else "")
+            for r in package.references(name)
+        ]
         if refs:
             lines.append("References: " + "; ".join(refs) + "\n")
         lines.append("| column | type | required | unit | allowed | meaning |")

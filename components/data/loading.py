@@ -25,8 +25,12 @@ MAX_LISTED = 20  # problems printed by str(DataError)
 MIN_ROUTE_POINTS = 2
 _INTEGER = r"^[+-]?[0-9]{1,18}$"  # within int64 whatever the digits
 _NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$"
-_RULE = {"integer": "type(integer, at most 18 digits)", "number": "type(number, finite)",
-         "boolean": "type(boolean: true|false)", "date": "type(date: YYYY-MM-DD, a real day)"}
+_RULE = {
+    "integer": "type(integer, at most 18 digits)",
+    "number": "type(number, finite)",
+    "boolean": "type(boolean: true|false)",
+    "date": "type(date: YYYY-MM-DD, a real day)",
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,11 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
-        where = ", ".join([self.file] + ([f"line {self.line}"] if self.line is not None else [])
-                          + ([f"column {self.column}"] if self.column is not None else []))
+        where = ", ".join(
+            [self.file]
+            + ([f"line {self.line}"] if self.line is not None else [])
+            + ([f"column {self.column}"] if self.column is not None else [])
+        )
         if self.value is None and self.column is None:
             return f"{where}: {self.rule}"
         if self.value is None:
@@ -89,7 +96,7 @@ class Problems:
             self.kept.append(problem)
 
     def error(self, table: str) -> DataError:
-        ordered = sorted(self.kept, key=lambda p: (p.line or 0))
+        ordered = sorted(self.kept, key=lambda p: p.line or 0)
         return DataError(table, ordered, self.total)
 
 
@@ -105,8 +112,13 @@ def _typed(column: pa.ChunkedArray, type_: str) -> tuple[pd.api.extensions.Exten
         if type_ == "date":
             ok = pc.match_substring_regex(column, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
             text = column.to_pylist()
-            bad = np.array([v is not None and (not good or parse_partial_date(v) is None)
-                            for v, good in zip(text, ok.to_pylist())], dtype=bool)
+            bad = np.array(
+                [
+                    v is not None and (not good or parse_partial_date(v) is None)
+                    for v, good in zip(text, ok.to_pylist())
+                ],
+                dtype=bool,
+            )
         return pd.array(column, dtype="str"), bad
     if type_ == "boolean":
         true = pc.equal(column, "true")
@@ -161,8 +173,9 @@ def read_typed(package: Package, name: str, problems: Problems) -> tuple[pd.Data
 # --- cross-table rules --------------------------------------------------------------------------
 
 
-def _reference_problems(package: Package, name: str, df: pd.DataFrame,
-                        tables: Mapping[str, pd.DataFrame | None], problems: Problems) -> None:
+def _reference_problems(
+    package: Package, name: str, df: pd.DataFrame, tables: Mapping[str, pd.DataFrame | None], problems: Problems
+) -> None:
     """Every foreign key resolves (a reference to a table that did not load is not checked)."""
     file = package.file_name(name)
     for ref in package.references(name):
@@ -189,8 +202,7 @@ def _reference_problems(package: Package, name: str, df: pd.DataFrame,
                         problems.add(Problem(file, int(line), column, value, f"{column} exists in {where}"))
 
 
-def _route_point_problems(package: Package, df: pd.DataFrame, routes: pd.DataFrame | None,
-                          problems: Problems) -> None:
+def _route_point_problems(package: Package, df: pd.DataFrame, routes: pd.DataFrame | None, problems: Problems) -> None:
     """Every route has at least MIN_ROUTE_POINTS waypoints."""
     if "route_id" not in df:
         return
@@ -202,8 +214,9 @@ def _route_point_problems(package: Package, df: pd.DataFrame, routes: pd.DataFra
         n = int(counts.get(route, 0))
         if n < MIN_ROUTE_POINTS:
             line = int(ids.index[ids == route][0]) if n else None
-            problems.add(Problem(file, line, "route_id", route,
-                                 f"a route has >= {MIN_ROUTE_POINTS} points (this one has {n})"))
+            problems.add(
+                Problem(file, line, "route_id", route, f"a route has >= {MIN_ROUTE_POINTS} points (this one has {n})")
+            )
 
 
 def _trade_total_problems(package: Package, df: pd.DataFrame, problems: Problems) -> None:
@@ -220,9 +233,16 @@ def _trade_total_problems(package: Package, df: pd.DataFrame, problems: Problems
         (line, total), (l1, kz_az), (l2, az_kz) = (flows[f] for f in ("total", "kz_to_az", "az_to_kz"))
         tolerance = max(0.15, 0.005 * total)
         if abs(total - (kz_az + az_kz)) > tolerance:
-            problems.add(Problem(file, int(line), "value_usd_m", f"{total:.10g}",
-                                 f"total = kz_to_az + az_to_kz within {tolerance:.2f} "
-                                 f"(lines {l1} + {l2}: {kz_az:.10g} + {az_kz:.10g} = {kz_az + az_kz:.10g})"))
+            problems.add(
+                Problem(
+                    file,
+                    int(line),
+                    "value_usd_m",
+                    f"{total:.10g}",
+                    f"total = kz_to_az + az_to_kz within {tolerance:.2f} "
+                    f"(lines {l1} + {l2}: {kz_az:.10g} + {az_kz:.10g} = {kz_az + az_kz:.10g})",
+                )
+            )
 
 
 def _web_source_problems(package: Package, df: pd.DataFrame, problems: Problems) -> None:
@@ -244,8 +264,15 @@ def _coverage_problems(package: Package, name: str, df: pd.DataFrame, problems: 
         if column in df and name != "sources":
             years = df[column]
             for line in years.index[(years < start) | (years > end)].tolist():
-                problems.add(Problem(file, int(line), column, str(years[line]),
-                                     f"year within the data's coverage {start}–{end} (datapackage.json x_coverage)"))
+                problems.add(
+                    Problem(
+                        file,
+                        int(line),
+                        column,
+                        str(years[line]),
+                        f"year within the data's coverage {start}–{end} (datapackage.json x_coverage)",
+                    )
+                )
 
 
 # --- one table ----------------------------------------------------------------------------------
@@ -256,12 +283,15 @@ def _with_dates(package: Package, name: str, df: pd.DataFrame) -> pd.DataFrame:
     if "date" not in package.partial_dates(name) or "date" not in df or "year" in df:
         return df
     starts = [parse_partial_date(v)[0] for v in df["date"]]  # required: validated above
-    return df.assign(year=pd.array([d.year for d in starts], dtype="Int64"),
-                     date_start=pd.to_datetime(pd.Series(starts, index=df.index, dtype="object")))
+    return df.assign(
+        year=pd.array([d.year for d in starts], dtype="Int64"),
+        date_start=pd.to_datetime(pd.Series(starts, index=df.index, dtype="object")),
+    )
 
 
-def load_table(name: str, folder: Path | str | Package, tables: Mapping[str, pd.DataFrame | None] | None = None
-               ) -> pd.DataFrame:
+def load_table(
+    name: str, folder: Path | str | Package, tables: Mapping[str, pd.DataFrame | None] | None = None
+) -> pd.DataFrame:
     """Read, type and validate table `name` of the package in `folder`; raise DataError listing its problems.
 
     `tables`: the tables it is checked against (its foreign keys), already loaded; a reference to a table that
@@ -292,8 +322,9 @@ def load_table(name: str, folder: Path | str | Package, tables: Mapping[str, pd.
     except DataError:
         raise
     except Exception as error:  # a bug or an unforeseen input: still this table's problem, never a traceback
-        raise DataError(name, [Problem(file, None, None, None, "unexpected error while loading: "
-                                       f"{type(error).__name__}: {error}")]) from error
+        raise DataError(
+            name, [Problem(file, None, None, None, f"unexpected error while loading: {type(error).__name__}: {error}")]
+        ) from error
     if problems.total:
         raise problems.error(name)
     if typed.empty:

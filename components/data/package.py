@@ -30,8 +30,9 @@ SOURCES = "sources"
 PRECISION_COLUMN = "date_precision"
 PRECISION_LENGTH = MappingProxyType({"year": 4, "month": 7, "day": 10})
 # pandas dtype of each Table Schema type (all nullable; text stays text).
-DTYPES = MappingProxyType({"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "str",
-                           "date": "str"})
+DTYPES = MappingProxyType(
+    {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "str", "date": "str"}
+)
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -126,9 +127,15 @@ class Package:
         for key in (*schema.get("foreignKeys", ()), *schema.get("x_foreignKeys", ())):
             ref = key["reference"]
             alt = key.get("x_or")
-            out.append(Reference(_names(key["fields"]), ref.get("resource") or name, _names(ref["fields"]),
-                                 key.get("x_delimiter"),
-                                 (alt["resource"], _names(alt["fields"])) if alt else None))
+            out.append(
+                Reference(
+                    _names(key["fields"]),
+                    ref.get("resource") or name,
+                    _names(ref["fields"]),
+                    key.get("x_delimiter"),
+                    (alt["resource"], _names(alt["fields"])) if alt else None,
+                )
+            )
         return tuple(out)
 
     def dependencies(self, name: str) -> tuple[str, ...]:
@@ -187,8 +194,13 @@ def _shape_problem(raw: Any) -> str | None:
         for key in (*schema.get("foreignKeys", ()), *schema.get("x_foreignKeys", ())):
             ref = key.get("reference") if isinstance(key, dict) else None
             alt = key.get("x_or", {}) if isinstance(key, dict) else None
-            if (not isinstance(ref, dict) or "fields" not in key or "fields" not in ref
-                    or not isinstance(alt, dict) or (alt and ("resource" not in alt or "fields" not in alt))):
+            if (
+                not isinstance(ref, dict)
+                or "fields" not in key
+                or "fields" not in ref
+                or not isinstance(alt, dict)
+                or (alt and ("resource" not in alt or "fields" not in alt))
+            ):
                 return f"resource {res['name']!r}: a foreign key without fields or reference"
     return None
 

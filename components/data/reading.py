@@ -63,8 +63,10 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
     try:
         size = os.stat(path).st_size
         if size > limit:
-            raise ReadError(f"file is {size / 1e6:,.1f} MB; the app reads tables of at most {limit / 1e6:,.6g} MB "
-                            "(set AZKZ_MAX_TABLE_MB to change it)")
+            raise ReadError(
+                f"file is {size / 1e6:,.1f} MB; the app reads tables of at most {limit / 1e6:,.6g} MB "
+                "(set AZKZ_MAX_TABLE_MB to change it)"
+            )
         with open(path, "rb") as fh:
             table = _read_scanned(fh)
             if table is not None:
@@ -86,11 +88,14 @@ def _read_bytes(data: bytes) -> TextTable:
         raise ReadError("file contains NUL bytes (not a text CSV)", data.count(b"\n", 0, nul) + 1)
     error = _utf8_error(data)
     if error is not None:
-        raise ReadError(f"file is not valid UTF-8 ({error.reason} at byte {error.start})",
-                        data.count(b"\n", 0, error.start) + 1)
+        raise ReadError(
+            f"file is not valid UTF-8 ({error.reason} at byte {error.start})", data.count(b"\n", 0, error.start) + 1
+        )
     if data.count(b'"') % 2 and _open_quote(data):  # a file cut while written, or broken quoting
-        raise ReadError("file cannot be read as CSV (a quoted field is not closed: the file may be incomplete)",
-                        data.count(b"\n") + 1)
+        raise ReadError(
+            "file cannot be read as CSV (a quoted field is not closed: the file may be incomplete)",
+            data.count(b"\n") + 1,
+        )
     starts = _record_line_starts(data)
     if not len(starts):
         raise ReadError("file is empty (no header row)")
@@ -126,9 +131,13 @@ def _parse(source, n_fields: int, block_size: int = _ARROW_BLOCK) -> tuple[pa.Ta
         source,
         read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=block_size),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True, invalid_row_handler=skip),
-        convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
-                                              strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                              null_values=[""]))
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
     return table, ragged
 
 
@@ -144,9 +153,13 @@ def _text_table(header: list[str], starts: np.ndarray, table: pa.Table, ragged: 
     kept = np.ones(len(starts), dtype=bool)
     kept[0] = False
     kept[skipped] = False
-    return TextTable(header=header, header_line=int(starts[0]), lines=starts[kept],
-                     columns=[c.slice(1) for c in table.columns],
-                     ragged=[(int(starts[n - 1]), fields, len(header)) for n, fields in ragged])
+    return TextTable(
+        header=header,
+        header_line=int(starts[0]),
+        lines=starts[kept],
+        columns=[c.slice(1) for c in table.columns],
+        ragged=[(int(starts[n - 1]), fields, len(header)) for n, fields in ragged],
+    )
 
 
 class _Unusual(Exception):

@@ -45,31 +45,50 @@ def pandera_schema(package: Package, name: str) -> pa.DataFrameSchema:
         field = _plain(field)
         constraints = field.get("constraints", {})
         parsed = FrictionlessFieldParser(
-            SimpleNamespace(name=field["name"], type=field.get("type", "string"), constraints=constraints,
-                            description=field.get("description", ""), title=field.get("title", "")),
+            SimpleNamespace(
+                name=field["name"],
+                type=field.get("type", "string"),
+                constraints=constraints,
+                description=field.get("description", ""),
+                title=field.get("title", ""),
+            ),
             key,
         ).to_pandera_column()
         # Our loader types every column itself (nullable dtypes); blank key cells are allowed unless required.
-        parsed.update(dtype=DTYPES[field.get("type", "string")], coerce=False,
-                      nullable=not constraints.get("required", False),
-                      unique=bool(constraints.get("unique", False)) or key == [field["name"]],
-                      report_duplicates="exclude_first")
+        parsed.update(
+            dtype=DTYPES[field.get("type", "string")],
+            coerce=False,
+            nullable=not constraints.get("required", False),
+            unique=bool(constraints.get("unique", False)) or key == [field["name"]],
+            report_duplicates="exclude_first",
+        )
         columns[field["name"]] = parsed
-    base = deserialize_schema({"columns": columns, "index": None, "checks": None, "coerce": False,
-                               "strict": True})
+    base = deserialize_schema({"columns": columns, "index": None, "checks": None, "coerce": False, "strict": True})
     for field in package.fields(name):
         if field.get("x_partial_date"):
-            base.columns[field["name"]].checks.append(pa.Check(
-                lambda v: parse_partial_date(v) is not None, element_wise=True, name="partial_date",
-                error="partial_date(YYYY[-MM[-DD]], a real date)"))
+            base.columns[field["name"]].checks.append(
+                pa.Check(
+                    lambda v: parse_partial_date(v) is not None,
+                    element_wise=True,
+                    name="partial_date",
+                    error="partial_date(YYYY[-MM[-DD]], a real date)",
+                )
+            )
     checks = []
     dates = package.partial_dates(name)
     if PRECISION_COLUMN in columns:
         checks += [_precision_check(pa, column) for column in dates]
     if "date" in dates and "end_date" in dates:
         checks.append(_end_after_start_check(pa, "date", "end_date"))
-    return pa.DataFrameSchema(base.columns, checks=checks, unique=key if len(key) > 1 else None,
-                              report_duplicates="exclude_first", strict=True, ordered=True, name=name)
+    return pa.DataFrameSchema(
+        base.columns,
+        checks=checks,
+        unique=key if len(key) > 1 else None,
+        report_duplicates="exclude_first",
+        strict=True,
+        ordered=True,
+        name=name,
+    )
 
 
 def _precision_check(pa, column: str) -> pa.Check:
@@ -111,8 +130,9 @@ def _raw(raw: pd.DataFrame, line: Any, column: Any) -> str | None:
     return "" if pd.isna(value) else str(value)
 
 
-def validate(package: Package, name: str, typed: pd.DataFrame, raw: pd.DataFrame,
-             skip: set[tuple[int | None, str | None]]) -> Iterator[Problem]:
+def validate(
+    package: Package, name: str, typed: pd.DataFrame, raw: pd.DataFrame, skip: set[tuple[int | None, str | None]]
+) -> Iterator[Problem]:
     """The problems pandera finds in the typed frame (indexed by CSV line), one per broken rule and cell;
     cells in `skip` were already reported as values that do not convert."""
     from pandera.errors import SchemaError, SchemaErrors
@@ -146,12 +166,14 @@ def validate(package: Package, name: str, typed: pd.DataFrame, raw: pd.DataFrame
         elif check == "column_in_schema":
             p = Problem(file, header, value, None, "column_in_schema (column not in datapackage.json)")
         elif check == "column_ordered":
-            p = Problem(file, header, value, None,
-                        f"column_ordered (expected order: {', '.join(package.columns(name))})")
+            p = Problem(
+                file, header, value, None, f"column_ordered (expected order: {', '.join(package.columns(name))})"
+            )
         elif check == "multiple_fields_uniqueness":
             k = _key_text(typed.loc[line, key])
-            p = Problem(file, line, "+".join(key), " | ".join(k),
-                        f"primaryKey unique (same key as line {first_line.get(k)})")
+            p = Problem(
+                file, line, "+".join(key), " | ".join(k), f"primaryKey unique (same key as line {first_line.get(k)})"
+            )
         elif check in frame_checks:
             column = frame_checks[check]
             p = Problem(file, line, column, _raw(raw, line, column), check)

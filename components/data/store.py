@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import secrets
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
@@ -129,7 +129,7 @@ def read(name: str, key: str, dtypes: dict[str, str] | None = None) -> pd.DataFr
             if dtypes is not None and [(c, str(t)) for c, t in table.dtypes.items()] != list(dtypes.items()):
                 raise ValueError("columns or dtypes differ from the contract")
             return table
-        except Exception:  # noqa: BLE001 - a damaged entry is only a miss: the caller validates again
+        except Exception:
             path.unlink(missing_ok=True)
     return None
 
@@ -175,5 +175,5 @@ def write(name: str, key: str, df: pd.DataFrame) -> bool:
             if old != target:
                 old.unlink(missing_ok=True)
         return True
-    except Exception:  # noqa: BLE001 - a read-only or full disk only costs validating on the next start
+    except Exception:
         return False

@@ -6,6 +6,7 @@ import pandas as pd
 
 from components.figures.charts import approximate_key, dated_marks, firmness_keys, period_end_month
 from components.figures.style import (
+    INK,
     PALETTE,
     approximate_year_bars,
     axis_refs,
@@ -83,6 +84,28 @@ def _hover(labels: Labels, r: dict, unit: str) -> str:
     return "<br>".join(lines)
 
 
+def encoding_keys(labels: Labels, rows: pd.DataFrame) -> list[dict]:
+    """Legend entries for what the marks encode: colour = what is measured, line and marker = actual, planned,
+    expected or target, an own marker for part of a year or of the traffic (the unit is each panel's axis)."""
+    _ = labels.lang._
+    keys = []
+    present = set(rows["metric"].dropna())
+    for metric in [m for m in METRIC_COLOURS if m in present] + sorted(present - set(METRIC_COLOURS)):
+        colour = METRIC_COLOURS.get(metric, PALETTE["grey"])
+        keys.append(legend_key(labels.name("metric", metric), "square", group=metric, colour=colour))
+    for status, style in STATUS_STYLE.items():
+        if (rows["status"] == status).any():
+            key = legend_key(labels.name("volume_status", status), style["symbol"], group=f"status:{status}")
+            key.update(mode="lines+markers", line={"color": INK, "dash": style["dash"], "width": 2})
+            keys.append(key)
+    kinds = {figure_kind(p, sc) for p, sc in zip(rows["period"], rows["scope"])}
+    if "part_year" in kinds:
+        keys.append(legend_key(_("part of the year"), "x-open", group="kind:part_year"))
+    if "part_flow" in kinds:
+        keys.append(legend_key(_("part of the traffic"), "hexagon-open", group="kind:part_flow"))
+    return keys
+
+
 def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> dict:
     """One corridor: one panel per unit (never two units on one axis); within a panel one series per metric,
     status, part of year and scope. Lines break at missing years; a range is a bar from its low to its high
@@ -142,10 +165,12 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
                     },
                     "hovertext": [_hover(labels, {**r, "kind": kind}, unit_name) if r else "" for r in recs],
                     "hovertemplate": "%{hovertext}<extra></extra>",
-                    "legendgroup": unit,
+                    "showlegend": False,  # the legend explains the encoding (below), not each of up to 40 series
+                    "legendgroup": metric,  # a click on the metric's colour hides its series
                     **axis_refs(i),
                 }
             )
+    traces += encoding_keys(labels, rows)
     if rows["value_high"].notna().any():
         traces.append(legend_key(_("vertical bar: a range (low to high end)"), "line-ns-open"))
     traces += firmness_keys(labels, rows.assign(is_derived=False))
@@ -167,6 +192,7 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
         layout,
         _("{name}: volumes against capacity and targets, {period}").format(name=name, period=period),
         labels.lang,
+        subtitle=_("colour: what is measured; line and marker: actual, planned, expected or target; a panel per unit"),
         x_title=_("Year"),
         source=source,
         height=220 + 220 * len(units),
