@@ -136,6 +136,26 @@ def test_the_map_is_drawn_once_for_every_range_that_greys_the_same_routes():
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_diaspora_ranges_holding_the_same_rows_share_one_build_but_name_their_own_files():
+    def rows_in(table, a, b, keep_missing=False):
+        years = app_data.table(table).query("topic == 'diaspora'" if table == "indicators" else "index == index")[
+            "year"
+        ]
+        return frozenset(years.index[years.between(a, b) | (keep_missing & years.isna())])
+
+    def key(a, b):
+        return rows_in("diaspora", a, b), rows_in("indicators", a, b, keep_missing=True)
+
+    pairs = [((a, 2020), (a + 1, 2020)) for a in range(1990, 2019)]
+    same = next(p for p in pairs if key(*p[0]) == key(*p[1]) and key(*p[0])[0])
+    differ = next(p for p in pairs if key(*p[0]) != key(*p[1]))
+    a, b = (app_data.view(diaspora.diaspora, YearRange(*r), "en") for r in same)
+    assert a.grid is b.grid and a.chart is b.chart, "the same rows built twice"
+    assert a.download.file_name != b.download.file_name, "a download named after another range"
+    c, d = (app_data.view(diaspora.diaspora, YearRange(*r), "en") for r in differ)
+    assert (c.grid.rows, getattr(c.others, "rows", None)) != (d.grid.rows, getattr(d.others, "rows", None))
+
+
 def test_a_download_is_made_when_first_asked_for_and_only_once():
     calls = []
     item = base.Download(lambda: calls.append(1) or b"a,b\r\n", "x.csv", "X", "dl.x")

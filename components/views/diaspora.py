@@ -53,6 +53,53 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
         return Empty(
             _("No population figures in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
         )
+    rows = facts.indicator_rows(ctx, ("diaspora",)) if ctx.table("indicators") is not None else None
+    if rows is not None and rows.empty:
+        rows = None
+    # Everything but the downloads' file names depends on the years only through the rows in range: ranges that
+    # hold the same rows (a sparse table: most do) share one build.
+    drawn = ctx.shared(
+        ("drawn", tuple(shown.index), None if rows is None else tuple(rows.index)), lambda: _drawn(ctx, shown, rows)
+    )
+    download_others = None
+    if rows is not None:
+        download_others = ctx.download(
+            facts.as_stored(rows),
+            "indicators_diaspora",
+            _("Download the other diaspora figures (CSV)"),
+            "dl.indicators_diaspora",
+        )
+    return Diaspora(
+        drawn.chart,
+        drawn.spread,
+        drawn.grid,
+        drawn.disagreements,
+        drawn.others,
+        ctx.download(
+            shown.drop(columns=["cite", *DISPLAY]),
+            "diaspora",
+            _("Download the population figures (CSV)"),
+            "dl.diaspora",
+        ),
+        download_others,
+        drawn.source,
+        len(shown),
+    )
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    chart: Chart | None
+    spread: Grid
+    grid: Grid
+    disagreements: Grid
+    others: Grid | None
+    source: str
+
+
+def _drawn(ctx: Context, shown: pd.DataFrame, rows: pd.DataFrame | None) -> _Drawn:
+    """The chart and tables of these population rows (and other diaspora figures `rows`)."""
+    _ = ctx._
     az = shown[shown["group"] == "az_in_kz"]
     chart = None
     if not az.empty:
@@ -106,30 +153,5 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
     found = shaping_corridors.matching_disagreements(
         ctx.table("discrepancies"), shaping_corridors.keys_of("diaspora", shown)
     )
-    others, download_others = None, None
-    if ctx.table("indicators") is not None:
-        rows = facts.indicator_rows(ctx, ("diaspora",))
-        if not rows.empty:
-            others = facts.indicator_grid(ctx, rows)
-            download_others = ctx.download(
-                facts.as_stored(rows),
-                "indicators_diaspora",
-                _("Download the other diaspora figures (CSV)"),
-                "dl.indicators_diaspora",
-            )
-    return Diaspora(
-        chart,
-        spread,
-        grid,
-        ctx.disagreement_grid(found),
-        others,
-        ctx.download(
-            shown.drop(columns=["cite", *DISPLAY]),
-            "diaspora",
-            _("Download the population figures (CSV)"),
-            "dl.diaspora",
-        ),
-        download_others,
-        ctx.source_line(shown),
-        len(shown),
-    )
+    others = facts.indicator_grid(ctx, rows) if rows is not None else None
+    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), others, ctx.source_line(shown))
