@@ -37,7 +37,7 @@ from components.data import loading, store
 from components.data.loading import DataError, Problem
 from components.data.package import Package, PackageError, data_dir
 from components.i18n import lang as make_lang
-from components.shaping import provenance
+from components.shaping import export, provenance
 from components.shaping.filters import YearRange
 from components.shaping.labels import Labels
 from components.views import base
@@ -210,6 +210,21 @@ def _basemap(pkg: Package) -> dict | DataError:
         return data
 
     return _tables.get(("basemap", _stat(path)), build)
+
+
+def table_csv(name: str) -> tuple[bytes, str] | None:
+    """Table `name` as formula-safe CSV (the package's columns) and its version, made once per version of its
+    files (the /data/<table>.csv route); None if there is no such valid table."""
+    pkg = _package()
+    if isinstance(pkg, DataError) or name not in pkg.names:
+        return None
+    ver = version(name)
+
+    def build():
+        frame = table(name)
+        return None if isinstance(frame, DataError) else (export.to_safe_csv(frame[pkg.columns(name)]), ver)
+
+    return _tables.get(("csv", name, ver), build)
 
 
 def tables(*names: str) -> dict[str, pd.DataFrame | DataError]:

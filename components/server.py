@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import importlib
 import json
+import pkgutil
 import re
 
-import pandas as pd
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -16,9 +18,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from components import app_data
-from components.data.loading import DataError
-from components.shaping import export
+# components.app_data (and with it pandas and pyarrow) is imported by the lifespan's thread, not here: the server
+# answers /_stcore/health without waiting for them, while that thread imports them and loads the tables.
 
 _TABLE = re.compile(r"^[a-z][a-z0-9_]*$")
 HEADERS = {  # what Streamlit does not set itself (nginx sets them too: deploy/nginx.conf)
@@ -31,34 +32,21 @@ HEADERS = {  # what Streamlit does not set itself (nginx sets them too: deploy/n
 CLOSED = ("/_stcore/metrics",)  # cache names, counts and timings: not for the public
 
 
-def _csv(name: str) -> tuple[bytes, str] | None:
-    """The table as formula-safe CSV and its version, built once per version of its files."""
-    pkg = app_data.package()
-    if isinstance(pkg, DataError) or name not in pkg.names:
-        return None
-    version = app_data.version(name)
-    cached = _bytes_cache.get(name)
-    if cached and cached[1] == version:
-        return cached
-    frame = app_data.table(name)
-    if not isinstance(frame, pd.DataFrame):
-        return None
-    data = export.to_safe_csv(frame[pkg.columns(name)])
-    _bytes_cache[name] = (data, version)
-    return data, version
+def _data():
+    from components import app_data
 
-
-_bytes_cache: dict[str, tuple[bytes, str]] = {}
+    return app_data
 
 
 async def table_csv(request: Request) -> Response:
     name = request.path_params["name"]
     if not _TABLE.match(name):
         return PlainTextResponse("not found", status_code=404)
-    found = await run_in_threadpool(_csv, name)
+    app_data = _data()
+    found = await run_in_threadpool(app_data.table_csv, name)
     if found is None:
         pkg = app_data.package()
-        status = 503 if isinstance(pkg, DataError) or name in pkg.names else 404
+        status = 503 if isinstance(pkg, app_data.DataError) or name in pkg.names else 404
         return PlainTextResponse("this table is not available (see /data/health.json)", status_code=status)
     data, version = found
     return Response(
@@ -66,26 +54,22 @@ async def table_csv(request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={
             "Cache-Control": "public, max-age=300",
-            "ETag": f'"{abs(hash(version))}"',
+            "ETag": '"' + hashlib.sha256(version.encode()).hexdigest()[:20] + '"',  # the same on every replica
             "Content-Disposition": f'inline; filename="{name}.csv"',
         },
     )
 
 
-def _package_names() -> tuple[str, ...]:
-    pkg = app_data.package()
-    return () if isinstance(pkg, DataError) else pkg.names
-
-
 async def package_json(request: Request) -> Response:
+    app_data = _data()
     pkg = await run_in_threadpool(app_data.package)
-    if isinstance(pkg, DataError):
+    if isinstance(pkg, app_data.DataError):
         return PlainTextResponse("datapackage.json is not available", status_code=503)
     return Response((pkg.folder / "datapackage.json").read_bytes(), media_type="application/json")
 
 
 async def health(request: Request) -> Response:
-    report = await run_in_threadpool(app_data.health)
+    report = await run_in_threadpool(_data().health)
     return JSONResponse(report, status_code=200 if report["status"] != "broken" else 503)
 
 
@@ -134,12 +118,24 @@ def middleware() -> list[Middleware]:
 
 @contextlib.asynccontextmanager
 async def lifespan(app):
-    """Load every table once before the first visitor (in a thread: the server keeps answering)."""
-    task = asyncio.get_running_loop().run_in_executor(None, app_data.health)
+    """Import what the pages use and load every table once before the first visitor (in a thread: the server
+    answers meanwhile, and a browser spends that time fetching the frontend)."""
+    task = asyncio.get_running_loop().run_in_executor(None, warm)
     yield {}
     with contextlib.suppress(Exception):
         task.cancel()
 
 
+def warm() -> dict:
+    """The modules every page imports (views, figures, the Streamlit layer), then every table (from the validated
+    store when it has them): the first visitor's script finds them loaded."""
+    from components import views
+
+    for module in pkgutil.iter_modules(views.__path__):
+        importlib.import_module(f"components.views.{module.name}")
+    importlib.import_module("components.ui")
+    return _data().health()
+
+
 def health_text() -> str:
-    return json.dumps(app_data.health())
+    return json.dumps(_data().health())

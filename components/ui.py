@@ -303,7 +303,10 @@ def grid(item: base.Grid, label: str | None = None) -> None:
 def download(item: base.Download, help: str | None = None) -> None:
     st.download_button(
         text(item.label),  # a label is Markdown: a route's name in it must stay text
-        data=item.content,  # a function: made when clicked (Streamlit's deferred download), in a worker thread
+        # Bytes, made once per view (base.MadeOnce). Not Streamlit's deferred download (data=<callable>): in 1.67
+        # the file it makes belongs to no session, and the next two script runs of any session delete it, so on a
+        # busy server the browser's GET can come too late (404: bench/load.py saw 252 at 30 sessions).
+        data=item.data,
         file_name=item.file_name,
         mime=item.mime,
         key=item.key,

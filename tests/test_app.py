@@ -73,6 +73,19 @@ def test_every_page_runs_through_the_frame_and_draws(page):
     assert at.query_params["from"] == "2005" and at.query_params["to"] == "2020"
 
 
+@pytest.mark.parametrize("page", ["map", "diaspora", "trade"])
+def test_downloads_are_files_the_server_keeps_for_the_session_not_deferred(page):
+    """Every download button carries its file (a media URL held by the session until its next run), never
+    Streamlit's deferred data: a deferred file belongs to no session and two script runs of anyone delete it."""
+    at = run(page)
+    no_exception(at)
+    buttons = at.get("download_button")
+    assert buttons, f"no downloads on {page}"
+    for button in buttons:
+        assert button.proto.url.endswith((".csv", ".png", ".geojson", ".zip")), button.proto.url
+        assert not button.proto.HasField("deferred_file_id"), "a deferred download"
+
+
 def test_the_default_range_opens_on_1991_to_the_latest_year():
     at = run()
     start, end = app_data.package().coverage

@@ -40,6 +40,23 @@ def test_pure_modules_do_not_import_streamlit():
     assert len(names) >= 30
 
 
+def test_the_server_starts_before_the_data_layer_is_imported():
+    """app.py imports no pandas, pyarrow or data code: /_stcore/health answers while the lifespan's thread imports
+    them and loads the tables (components/server.py `warm`), which then leaves every page module imported."""
+    code = (
+        "import sys\n"
+        "import app\n"
+        "early = sorted(m for m in ('pandas', 'pyarrow', 'components.app_data') if m in sys.modules)\n"
+        "assert not early, early\n"
+        "from components import server\n"
+        "report = server.warm()\n"
+        "assert report['status'] == 'ok', report\n"
+        "assert {'components.ui', 'components.views.map', 'components.views.trade'} <= set(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-800:]
+
+
 def imports_of(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()

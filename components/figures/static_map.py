@@ -27,6 +27,7 @@ def _font_file() -> str | None:
 
 
 FONT_FILE = _font_file()
+TITLE_WIDTH = 80  # characters per title line of the image
 
 
 _FONTS = threading.local()  # opened fonts per thread (a FreeType face is not to be shared between threads)
@@ -61,10 +62,25 @@ def map_png(
     height: int = 1000,
 ) -> bytes:
     """A PNG of the routes in `paths` (route_paths' result) over the country outlines."""
+    return titled_png(
+        map_image(basemap, paths, legend, source, len(textwrap.wrap(title, TITLE_WIDTH)), width, height), title
+    )
+
+
+def map_image(
+    basemap: dict,
+    paths: pd.DataFrame,
+    legend: list[dict],
+    source: str,
+    title_lines: int = 1,
+    width: int = 1600,
+    height: int = 1000,
+) -> Image.Image:
+    """The map image without its title (a white band of `title_lines` lines on top): the part of the PNG that
+    does not change with the year in the title, so it can be drawn once and titled per year (`titled_png`)."""
     legend_h = 40 + 30 * math.ceil(len(legend) / 3)
     source_lines = textwrap.wrap(source, 150)
-    title_lines = textwrap.wrap(title, 80)
-    top, bottom = 20 + 40 * len(title_lines), legend_h + 24 * len(source_lines) + 20
+    top, bottom = 20 + 40 * title_lines, legend_h + 24 * len(source_lines) + 20
     map_h = height - top - bottom
     coords = [p for path in paths["path"] for p in path] or [[40, 35], [85, 55]]
     lon0, lon1 = min(c[0] for c in coords) - 2, max(c[0] for c in coords) + 2
@@ -76,7 +92,7 @@ def map_png(
     def xy(lon: float, lat: float) -> tuple[float, float]:
         return ox + (lon - lon0) * kx * scale, top + (lat1 - lat) * scale
 
-    fonts = {"title": _font(30, bold=True), "legend": _font(20), "source": _font(18)}  # loaded once per image
+    fonts = {"legend": _font(20), "source": _font(18)}
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, top, width, top + map_h], fill=WATER)
@@ -103,10 +119,6 @@ def map_png(
         pieces = dash_path(row["path"], *row["dash"]) if row.get("dash") else [row["path"]]
         for piece in pieces:
             draw.line([xy(*p) for p in piece], fill=colour, width=width_px, joint="curve")
-    y = 16
-    for line in title_lines:
-        draw.text((24, y), line, fill="#2a3f5f", font=fonts["title"])
-        y += 40
     y = top + map_h + 16
     for i, item in enumerate(legend):
         x = 24 + (i % 3) * (width // 3)
@@ -125,6 +137,17 @@ def map_png(
     for line in source_lines:
         draw.text((24, y), line, fill="#4d5b6b", font=fonts["source"])
         y += 24
+    return image
+
+
+def titled_png(image: Image.Image, title: str) -> bytes:
+    """`image` (map_image's, never changed) with `title` in its top band, as PNG bytes."""
+    titled = image.copy()
+    draw = ImageDraw.Draw(titled)
+    y = 16
+    for line in textwrap.wrap(title, TITLE_WIDTH):
+        draw.text((24, y), line, fill="#2a3f5f", font=_font(30, bold=True))
+        y += 40
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)  # ~10x faster than the default, ~1.5x larger
+    titled.save(buffer, format="PNG", compress_level=1)  # ~10x faster than the default, ~1.5x larger
     return buffer.getvalue()

@@ -85,9 +85,9 @@ class Grid:
 
 
 class MadeOnce:
-    """Bytes made by `make()` the first time they are asked for, then kept with the view that holds them (so in
-    app_data's cache, and gone with it): a file nobody downloads is never made; one that thirty readers download
-    is made once."""
+    """Bytes made by `make()` the first time they are asked for (when a page first shows the view), then kept with
+    the view that holds them (so in app_data's cache, and gone with it): a view's files are made once, not on each
+    rerun of each session that shows it, and not while the view is built."""
 
     __slots__ = ("_lock", "_make", "_value")
 
@@ -107,8 +107,8 @@ class MadeOnce:
 
 @dataclass(frozen=True)
 class Download:
-    """A file offered for download. `content` is its bytes, or a function (no arguments) that makes them: the
-    page then builds the file only when a reader asks for it (a click, Streamlit's deferred download), once."""
+    """A file offered for download. `content` is its bytes, or a function (no arguments) that makes them, once,
+    when the page first draws the button (MadeOnce)."""
 
     content: bytes | Callable[[], bytes]
     file_name: str

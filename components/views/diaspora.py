@@ -4,14 +4,15 @@ the other diaspora figures. Pure: no streamlit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
 from components.figures import charts
 from components.shaping import corridors as shaping_corridors
-from components.shaping import transforms
+from components.shaping import export, transforms
 from components.views import facts
-from components.views.base import Chart, Context, Download, Empty, Grid, needs
+from components.views.base import Chart, Context, Download, Empty, Grid, MadeOnce, needs
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
         drawn.grid,
         drawn.disagreements,
         drawn.others,
-        ctx.download(
-            shown.drop(columns=["cite", *DISPLAY]),
-            "diaspora",
+        Download(
+            drawn.csv,
+            ctx.file_stem("diaspora", None) + ".csv",
             _("Download the population figures (CSV)"),
             "dl.diaspora",
         ),
@@ -95,6 +96,7 @@ class _Drawn:
     disagreements: Grid
     others: Grid | None
     source: str
+    csv: MadeOnce  # the population rows' download (its file name is the range's)
 
 
 def _drawn(ctx: Context, shown: pd.DataFrame, rows: pd.DataFrame | None) -> _Drawn:
@@ -154,4 +156,5 @@ def _drawn(ctx: Context, shown: pd.DataFrame, rows: pd.DataFrame | None) -> _Dra
         ctx.table("discrepancies"), shaping_corridors.keys_of("diaspora", shown)
     )
     others = facts.indicator_grid(ctx, rows) if rows is not None else None
-    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), others, ctx.source_line(shown))
+    csv = MadeOnce(partial(export.to_safe_csv, shown.drop(columns=["cite", *DISPLAY])))
+    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), others, ctx.source_line(shown), csv)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
+from PIL import Image
 
 from components.figures import legend, maps, static_map
-from components.views.base import Context, Download, Empty, Grid, needs
+from components.shaping import export
+from components.views.base import Context, Download, Empty, Grid, MadeOnce, needs
 
 PHONE_WIDTH = 340  # the map's width on a 390 px phone, after the page's margins
 DESKTOP_WIDTH = 900
@@ -35,12 +38,12 @@ class _Drawn:
 
     deck: maps.OfflineDeck
     legend: str
-    legend_rows: list[dict]
-    paths: pd.DataFrame
+    image: Image.Image  # the PNG's map without its title (static_map.map_image): titled per year
     grid: Grid
     geojson: bytes
+    routes_csv: MadeOnce
+    points_csv: MadeOnce
     source: str
-    compact_source: str
 
 
 @needs("routes", "route_points", "basemap")
@@ -55,8 +58,10 @@ def route_map(
         return Empty(_("No routes match these layers. Switch a mode or status back on."))
     shown_points = points[points["route_id"].isin(shown["route_id"])]
     grey = maps.not_open_routes(shown, ctx.years.end)
+    title = _("Routes across the Caspian, as of {year}").format(year=ctx.years.end)
+    lines = len(textwrap.wrap(title, static_map.TITLE_WIDTH))
     drawn = ctx.shared(
-        ("drawn", tuple(shown["route_id"]), grey, phone), lambda: _drawn(ctx, shown, shown_points, phone)
+        ("drawn", tuple(shown["route_id"]), grey, phone, lines), lambda: _drawn(ctx, shown, shown_points, phone, lines)
     )
     late = len(grey)
     not_open = (
@@ -66,12 +71,12 @@ def route_map(
         if late
         else None
     )
-    title = _("Routes across the Caspian, as of {year}").format(year=ctx.years.end)
-    basemap = ctx.table("basemap")
-    png = partial(static_map.map_png, basemap, drawn.paths, drawn.legend_rows, title, drawn.compact_source)
+    png = partial(static_map.titled_png, drawn.image, title)  # made when the page first shows it, then kept
     downloads = (
-        ctx.download(shown, "routes", _("Routes (CSV)"), "dl.routes"),
-        ctx.download(shown_points, "route_points", _("Waypoints (CSV)"), "dl.route_points"),
+        Download(drawn.routes_csv, ctx.file_stem("routes", None) + ".csv", _("Routes (CSV)"), "dl.routes"),
+        Download(
+            drawn.points_csv, ctx.file_stem("route_points", None) + ".csv", _("Waypoints (CSV)"), "dl.route_points"
+        ),
         Download(
             drawn.geojson,
             ctx.file_stem("routes", None) + ".geojson",
@@ -95,7 +100,7 @@ def route_map(
     )
 
 
-def _drawn(ctx: Context, shown: pd.DataFrame, shown_points: pd.DataFrame, phone: bool) -> _Drawn:
+def _drawn(ctx: Context, shown: pd.DataFrame, shown_points: pd.DataFrame, phone: bool, title_lines: int) -> _Drawn:
     _ = ctx._
     basemap = ctx.table("basemap")
     width = PHONE_WIDTH if phone else DESKTOP_WIDTH
@@ -143,7 +148,17 @@ def _drawn(ctx: Context, shown: pd.DataFrame, shown_points: pd.DataFrame, phone:
     paths = maps.route_paths(shown, shown_points, ctx.labels, ctx.years.end)
     compact_source = ctx.source_line(shown, compact=True) + " " + _("Base map: Natural Earth (public domain).")
     geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
-    return _Drawn(deck, html, rows, paths, grid, geojson, ctx.source_line(shown), compact_source)
+    image = static_map.map_image(ctx.table("basemap"), paths, rows, compact_source, title_lines)
+    return _Drawn(
+        deck,
+        html,
+        image,
+        grid,
+        geojson,
+        MadeOnce(partial(export.to_safe_csv, shown)),
+        MadeOnce(partial(export.to_safe_csv, shown_points)),
+        ctx.source_line(shown),
+    )
 
 
 @dataclass(frozen=True)
