@@ -137,17 +137,24 @@ def map_image(
     for line in source_lines:
         draw.text((24, y), line, fill="#4d5b6b", font=fonts["source"])
         y += 24
-    return image
+    # A palette of 128 colours (the map has a dozen, plus the text's anti-aliasing): one byte a pixel, so the PNG
+    # encodes in ~5 ms instead of ~35 ms, and is ~40% smaller.
+    return image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
+
+
+PALETTE_COLOURS = 128
 
 
 def titled_png(image: Image.Image, title: str) -> bytes:
-    """`image` (map_image's, never changed) with `title` in its top band, as PNG bytes."""
+    """`image` (map_image's, never changed) with `title` in its top band, as PNG bytes. The title is drawn
+    anti-aliased on a white strip, mapped to the image's palette and pasted in."""
+    lines = textwrap.wrap(title, TITLE_WIDTH)
+    strip = Image.new("RGB", (image.width, 20 + 40 * len(lines)), "white")
+    draw = ImageDraw.Draw(strip)
+    for i, line in enumerate(lines):
+        draw.text((24, 16 + 40 * i), line, fill="#2a3f5f", font=_font(30, bold=True))
     titled = image.copy()
-    draw = ImageDraw.Draw(titled)
-    y = 16
-    for line in textwrap.wrap(title, TITLE_WIDTH):
-        draw.text((24, y), line, fill="#2a3f5f", font=_font(30, bold=True))
-        y += 40
+    titled.paste(strip.quantize(palette=image, dither=Image.Dither.NONE), (0, 0))
     buffer = io.BytesIO()
     titled.save(buffer, format="PNG", compress_level=1)  # ~10x faster than the default, ~1.5x larger
     return buffer.getvalue()

@@ -64,9 +64,9 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
     )
     download_others = None
     if rows is not None:
-        download_others = ctx.download(
-            facts.as_stored(rows),
-            "indicators_diaspora",
+        download_others = Download(
+            drawn.others_csv,
+            ctx.file_stem("indicators_diaspora", None) + ".csv",
             _("Download the other diaspora figures (CSV)"),
             "dl.indicators_diaspora",
         )
@@ -97,6 +97,7 @@ class _Drawn:
     others: Grid | None
     source: str
     csv: MadeOnce  # the population rows' download (its file name is the range's)
+    others_csv: MadeOnce | None
 
 
 def _drawn(ctx: Context, shown: pd.DataFrame, rows: pd.DataFrame | None) -> _Drawn:
@@ -157,4 +158,5 @@ def _drawn(ctx: Context, shown: pd.DataFrame, rows: pd.DataFrame | None) -> _Dra
     )
     others = facts.indicator_grid(ctx, rows) if rows is not None else None
     csv = MadeOnce(partial(export.to_safe_csv, shown.drop(columns=["cite", *DISPLAY])))
-    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), others, ctx.source_line(shown), csv)
+    others_csv = MadeOnce(partial(export.to_safe_csv, facts.as_stored(rows))) if rows is not None else None
+    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), others, ctx.source_line(shown), csv, others_csv)
