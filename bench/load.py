@@ -125,10 +125,14 @@ def check_csv(page: str, headers: dict, body: bytes, years: tuple[int, int]) -> 
     disposition = next((v for k, v in headers.items() if k.lower() == "content-disposition"), "")
     match = _FILENAME.search(disposition)
     name = unquote(match.group(1)) if match else ""
+    if page in PAGES_NOT_FILTERED:  # whole tables, named for the whole dataset's years, never for another range
+        if re.search(r"_\d{4}-\d{4}\.csv$", name) and not name.endswith(f"_{start}-{end}.csv"):
+            whole = re.search(r"_(\d{4})-(\d{4})\.csv$", name)
+            if not (int(whole.group(1)) <= start and int(whole.group(2)) >= end):
+                problems.append(f"{page}: file name {name!r} names a range that is not the whole dataset's")
+        return problems, False
     if not name.endswith(f"_{start}-{end}.csv"):
         problems.append(f"{page}: file name {name!r} is not for {start}-{end}")
-    if page in PAGES_NOT_FILTERED:
-        return problems, False
     text = body.decode("utf-8-sig", errors="replace")
     reader = csv.DictReader(io.StringIO(text))
     columns = [c for c in (reader.fieldnames or []) if c in YEAR_COLUMNS]

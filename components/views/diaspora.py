@@ -58,14 +58,20 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
     if rows is not None and rows.empty:
         rows = None
     # Everything but the downloads' file names depends on the years only through the rows in range: ranges that
-    # hold the same rows (a sparse table: most do) share one build.
-    drawn = ctx.shared(
-        ("drawn", tuple(shown.index), None if rows is None else tuple(rows.index)), lambda: _drawn(ctx, shown, rows)
-    )
-    download_others = None
+    # hold the same rows (sparse tables: most do) share one build, for the population rows and the other figures
+    # apart.
+    drawn = ctx.shared(("drawn", tuple(shown.index)), lambda: _drawn(ctx, shown))
+    others = others_csv = download_others = None
     if rows is not None:
+        others, others_csv = ctx.shared(
+            ("others", tuple(rows.index)),
+            lambda: (
+                facts.indicator_grid(ctx, rows),
+                MadeOnce(partial(export.to_safe_csv, facts.as_stored(rows))),
+            ),
+        )
         download_others = Download(
-            drawn.others_csv,
+            others_csv,
             ctx.file_stem("indicators_diaspora", None) + ".csv",
             _("Download the other diaspora figures (CSV)"),
             "dl.indicators_diaspora",
@@ -75,7 +81,7 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
         drawn.spread,
         drawn.grid,
         drawn.disagreements,
-        drawn.others,
+        others,
         Download(
             drawn.csv,
             ctx.file_stem("diaspora", None) + ".csv",
@@ -94,14 +100,12 @@ class _Drawn:
     spread: Grid
     grid: Grid
     disagreements: Grid
-    others: Grid | None
     source: str
     csv: MadeOnce  # the population rows' download (its file name is the range's)
-    others_csv: MadeOnce | None
 
 
-def _drawn(ctx: Context, shown: pd.DataFrame, rows: pd.DataFrame | None) -> _Drawn:
-    """The chart and tables of these population rows (and other diaspora figures `rows`)."""
+def _drawn(ctx: Context, shown: pd.DataFrame) -> _Drawn:
+    """The chart and tables of these population rows."""
     _ = ctx._
     az = shown[shown["group"] == "az_in_kz"]
     chart = None
@@ -156,7 +160,5 @@ def _drawn(ctx: Context, shown: pd.DataFrame, rows: pd.DataFrame | None) -> _Dra
     found = shaping_corridors.matching_disagreements(
         ctx.table("discrepancies"), shaping_corridors.keys_of("diaspora", shown)
     )
-    others = facts.indicator_grid(ctx, rows) if rows is not None else None
     csv = MadeOnce(partial(export.to_safe_csv, shown.drop(columns=["cite", *DISPLAY])))
-    others_csv = MadeOnce(partial(export.to_safe_csv, facts.as_stored(rows))) if rows is not None else None
-    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), others, ctx.source_line(shown), csv, others_csv)
+    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), ctx.source_line(shown), csv)
