@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
-from PIL import Image
 
 from components.figures import legend, maps, static_map
 from components.shaping import export
@@ -38,7 +37,7 @@ class _Drawn:
 
     deck: maps.OfflineDeck
     legend: str
-    image: Image.Image  # the PNG's map without its title (static_map.map_image): titled per year
+    image: bytes  # the PNG's map without its title (static_map.map_image, as PNG: 70 KB): titled per year
     grid: Grid
     geojson: bytes
     routes_csv: MadeOnce
@@ -148,7 +147,7 @@ def _drawn(ctx: Context, shown: pd.DataFrame, shown_points: pd.DataFrame, phone:
     paths = maps.route_paths(shown, shown_points, ctx.labels, ctx.years.end)
     compact_source = ctx.source_line(shown, compact=True) + " " + _("Base map: Natural Earth (public domain).")
     geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
-    image = static_map.map_image(ctx.table("basemap"), paths, rows, compact_source, title_lines)
+    image = static_map.png_bytes(static_map.map_image(ctx.table("basemap"), paths, rows, compact_source, title_lines))
     return _Drawn(
         deck,
         html,
