@@ -38,16 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--level-timeout", type=float, default=180, help="load: hard limit per level (s)")
     parser.add_argument("--skip-speed", action="store_true", help="no page speed / payload")
     parser.add_argument("--skip-load", action="store_true", help="no load test")
-    parser.add_argument("--app-root", default=None, help="measure the app in this folder (default: this checkout)")
-    parser.add_argument(
-        "--snapshot",
-        nargs="?",
-        const="HEAD",
-        default=None,
-        metavar="REV",
-        help="measure commit REV (default HEAD), exported with git archive to a temp folder: "
-        "a fixed version while the working tree is being edited",
-    )
+    browser_common.add_app_options(parser)
     args = parser.parse_args(argv)
     install_sigterm()
     made = None

@@ -72,6 +72,21 @@ def set_app_root(path: str | Path) -> Path:
     return APP_ROOT
 
 
+def add_app_options(parser, app_root: bool = True) -> None:
+    """--snapshot [REV] (and --app-root PATH): which app a benchmark measures (see snapshot, set_app_root)."""
+    if app_root:
+        parser.add_argument("--app-root", default=None, help="measure the app in this folder (default: this checkout)")
+    parser.add_argument(
+        "--snapshot",
+        nargs="?",
+        const="HEAD",
+        default=None,
+        metavar="REV",
+        help="measure commit REV (default HEAD), exported with git archive to a temp folder: "
+        "a fixed version while the working tree is being edited",
+    )
+
+
 def snapshot(rev: str = "HEAD") -> Path:
     """Export commit `rev` of this repository (git archive: read-only on the repo) to a temporary folder."""
     import tempfile

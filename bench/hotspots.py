@@ -139,14 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reruns", type=int, default=10)
     parser.add_argument("--pages", default="")
-    parser.add_argument("--snapshot", nargs="?", const="HEAD", default=None, metavar="REV")
+    from bench import browser_common  # as rerun does: only when run, not on import
+
+    browser_common.add_app_options(parser, app_root=False)
     parser.add_argument("--out", type=Path, default=RESULTS / "hotspots.json")
     args = parser.parse_args(argv)
     os.environ["AZKZ_STORE_DIR"] = "off"
     made = None
     if args.snapshot:
-        from bench import browser_common
-
         made = browser_common.snapshot(args.snapshot)
         rerun._set_root(made)
     elif str(rerun.ROOT) not in sys.path:

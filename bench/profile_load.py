@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=60, help="py-spy --duration (s)")
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     parser.add_argument("--level-timeout", type=float, default=180)
-    parser.add_argument("--snapshot", nargs="?", const="HEAD", default=None, metavar="REV")
+    browser_common.add_app_options(parser, app_root=False)
     args = parser.parse_args(argv)
     install_sigterm()
     made = None

@@ -621,23 +621,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the pages over the goal")
     parser.add_argument("--profile-all", action="store_true", help="cProfile every page")
     parser.add_argument("--no-versions", action="store_true", help="skip the file-version check")
-    parser.add_argument("--app-root", default=None, help="measure the app in this folder")
-    parser.add_argument(
-        "--snapshot",
-        nargs="?",
-        const="HEAD",
-        default=None,
-        metavar="REV",
-        help="measure commit REV (git archive to a temp folder), not the working tree",
-    )
+    from bench import browser_common
+
+    browser_common.add_app_options(parser)
     parser.add_argument("--out", type=Path, default=RESULTS / "rerun.json")
     args = parser.parse_args(argv)
     os.environ["AZKZ_STORE_DIR"] = "off"  # see the module docstring
     os.environ.pop("AZKZ_DATA_DIR", None)
     made = None
     if args.snapshot:
-        from bench import browser_common
-
         made = browser_common.snapshot(args.snapshot)
         _set_root(made)
     elif args.app_root:

@@ -232,6 +232,7 @@ def route_paths(
     _ = labels.lang._
     paths = _paths(points)
     keep = _selected(routes["mode"], modes) & _selected(routes["status"], statuses)
+    grey = not_open_routes(routes, year_to) if year_to is not None else frozenset()
     rows = []
     for r in routes[keep].to_dict("records"):
         rid = _text(r.get("route_id"))
@@ -241,7 +242,7 @@ def route_paths(
         mode, status = _text(r.get("mode")), _text(r.get("status"))
         style = dict(LINE_STYLE.get(status, LINE_STYLE["planned"]))
         opened = _number(r.get("opened_year"))
-        not_open = year_to is not None and opened is not None and opened > year_to
+        not_open = rid in grey
         unknown = opened is None and status == "operating"
         if unknown:
             style = {**style, **UNKNOWN_YEAR}

@@ -186,9 +186,15 @@ class Context:
         extra = "".join(f"_{export.slug(f)}" for f in filters if f)
         return f"{name}_{span.start}-{span.end}{extra}"
 
-    def download(self, df: pd.DataFrame, name: str, label: str, key: str, *filters: str) -> Download:
-        """A formula-safe CSV of exactly these rows, machine-readable in every language."""
-        return Download(partial(export.to_safe_csv, df), self.file_stem(name, None, *filters) + ".csv", label, key)
+    def csv(self, df: pd.DataFrame) -> MadeOnce:
+        """The formula-safe CSV of exactly these rows (machine-readable in every language), made when first asked
+        for: a part of a view shared across ranges (Context.shared) keeps it, and each range names its file."""
+        return MadeOnce(partial(export.to_safe_csv, df))
+
+    def download(self, rows: pd.DataFrame | MadeOnce, name: str, label: str, key: str, *filters: str) -> Download:
+        """These rows (or their CSV from `csv`) as a download named after the range and the filters."""
+        content = self.csv(rows) if isinstance(rows, pd.DataFrame) else rows
+        return Download(content, self.file_stem(name, None, *filters) + ".csv", label, key)
 
     def grid(self, df: pd.DataFrame, columns: Mapping[str, str], links: Iterable[str] = ()) -> Grid:
         """An on-screen table: `columns` maps a column of df to its heading; cells become display text

@@ -140,7 +140,7 @@ def kind_names(ctx: Context) -> dict[str, str]:
     }
 
 
-def prepared(ctx: Context) -> pd.DataFrame:
+def _display(ctx: Context) -> pd.DataFrame:
     """Every row of items() (all years) with its citation, disagreements and display text in the reader's
     language: made once per data version and language (ctx.shared), then cut to the years of each range."""
     everything = ctx.cite(items(ctx))
@@ -171,7 +171,7 @@ def chronology(
     query: str = "",
 ) -> Chronology:
     _ = ctx._
-    in_range = transforms.in_years(ctx.shared("rows", lambda: prepared(ctx)), ctx.years)
+    in_range = transforms.in_years(ctx.shared("rows", lambda: _display(ctx)), ctx.years)
     names_of_kinds = kind_names(ctx)
     topic_choices = tuple(
         sorted(((t, ctx.labels.name("category", t)) for t in in_range["topic"].dropna().unique()), key=lambda kv: kv[1])
@@ -195,9 +195,8 @@ def chronology(
     if query:  # in the rows' own text, not the display text prepared beside it
         shown = shown.loc[search(ctx, shown[COLUMNS], query, {"countries": "country", "route_id": "route"}).index]
     filters = [*topics, *countries, *routes, *kinds, query]
-    show = shown
     grid = ctx.grid(
-        show,
+        shown,
         {
             "when": _("Date"),
             "kind_label": _("Kind"),
@@ -237,7 +236,7 @@ def chronology(
     )
     chart = Chart(
         "chronology",
-        charts.chronology_figure(show, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
+        charts.chronology_figure(shown, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
         title,
         summary,
         ctx.file_stem("chronology", span, *filters),

@@ -4,13 +4,12 @@ the other diaspora figures. Pure: no streamlit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import pandas as pd
 
 from components.figures import charts
 from components.shaping import corridors as shaping_corridors
-from components.shaping import export, transforms
+from components.shaping import transforms
 from components.views import facts
 from components.views.base import Chart, Context, Download, Empty, Grid, MadeOnce, needs
 
@@ -61,20 +60,13 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
     # hold the same rows (sparse tables: most do) share one build, for the population rows and the other figures
     # apart.
     drawn = ctx.shared(("drawn", tuple(shown.index)), lambda: _drawn(ctx, shown))
-    others = others_csv = download_others = None
+    others = download_others = None
     if rows is not None:
         others, others_csv = ctx.shared(
-            ("others", tuple(rows.index)),
-            lambda: (
-                facts.indicator_grid(ctx, rows),
-                MadeOnce(partial(export.to_safe_csv, facts.as_stored(rows))),
-            ),
+            ("others", tuple(rows.index)), lambda: (facts.indicator_grid(ctx, rows), ctx.csv(facts.as_stored(rows)))
         )
-        download_others = Download(
-            others_csv,
-            ctx.file_stem("indicators_diaspora", None) + ".csv",
-            _("Download the other diaspora figures (CSV)"),
-            "dl.indicators_diaspora",
+        download_others = ctx.download(
+            others_csv, "indicators_diaspora", _("Download the other diaspora figures (CSV)"), "dl.indicators_diaspora"
         )
     return Diaspora(
         drawn.chart,
@@ -82,12 +74,7 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
         drawn.grid,
         drawn.disagreements,
         others,
-        Download(
-            drawn.csv,
-            ctx.file_stem("diaspora", None) + ".csv",
-            _("Download the population figures (CSV)"),
-            "dl.diaspora",
-        ),
+        ctx.download(drawn.csv, "diaspora", _("Download the population figures (CSV)"), "dl.diaspora"),
         download_others,
         drawn.source,
         len(shown),
@@ -160,5 +147,5 @@ def _drawn(ctx: Context, shown: pd.DataFrame) -> _Drawn:
     found = shaping_corridors.matching_disagreements(
         ctx.table("discrepancies"), shaping_corridors.keys_of("diaspora", shown)
     )
-    csv = MadeOnce(partial(export.to_safe_csv, shown.drop(columns=["cite", *DISPLAY])))
+    csv = ctx.csv(shown.drop(columns=["cite", *DISPLAY]))
     return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), ctx.source_line(shown), csv)

@@ -10,7 +10,6 @@ from functools import partial
 import pandas as pd
 
 from components.figures import legend, maps, static_map
-from components.shaping import export
 from components.views.base import Context, Download, Empty, Grid, MadeOnce, needs
 
 PHONE_WIDTH = 340  # the map's width on a 390 px phone, after the page's margins
@@ -72,10 +71,8 @@ def route_map(
     )
     png = partial(static_map.titled_png, drawn.image, title)  # made when the page first shows it, then kept
     downloads = (
-        Download(drawn.routes_csv, ctx.file_stem("routes", None) + ".csv", _("Routes (CSV)"), "dl.routes"),
-        Download(
-            drawn.points_csv, ctx.file_stem("route_points", None) + ".csv", _("Waypoints (CSV)"), "dl.route_points"
-        ),
+        ctx.download(drawn.routes_csv, "routes", _("Routes (CSV)"), "dl.routes"),
+        ctx.download(drawn.points_csv, "route_points", _("Waypoints (CSV)"), "dl.route_points"),
         Download(
             drawn.geojson,
             ctx.file_stem("routes", None) + ".geojson",
@@ -154,8 +151,8 @@ def _drawn(ctx: Context, shown: pd.DataFrame, shown_points: pd.DataFrame, phone:
         image,
         grid,
         geojson,
-        MadeOnce(partial(export.to_safe_csv, shown)),
-        MadeOnce(partial(export.to_safe_csv, shown_points)),
+        ctx.csv(shown),
+        ctx.csv(shown_points),
         ctx.source_line(shown),
     )
 

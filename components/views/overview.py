@@ -101,7 +101,7 @@ def overview(ctx: Context) -> Overview:
         ),
         _volume_metric(ctx, volumes),
     )
-    marks = transforms.in_years(ctx.shared("marks", lambda: _all_marks(ctx)), ctx.years)
+    marks = transforms.in_years(ctx.shared("marks", lambda: _display_marks(ctx)), ctx.years)
     if annual.empty and marks.empty:
         timeline = Empty(
             _("Nothing to draw in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
@@ -143,7 +143,7 @@ def overview(ctx: Context) -> Overview:
     return Overview(metrics, timeline, table, download, ctx.source_line(annual, marks))
 
 
-def _all_marks(ctx: Context) -> pd.DataFrame:
+def _display_marks(ctx: Context) -> pd.DataFrame:
     """timeline_marks of every year with their hover text: made once per data version and language (ctx.shared),
     then cut to each range's years (each mark is one visit or document, so cutting after is cutting before)."""
     marks = timeline_marks(ctx, ctx.table("visits"), ctx.table("agreements"))
