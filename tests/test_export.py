@@ -49,6 +49,23 @@ def test_dangerous_text_in_an_object_column_and_missing_cells():
     assert [r[0] for r in rows[1:]] == ["'=1+1", "", "'@SUM(A1)", "plain"]
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda v: pd.array(v, dtype="str"),
+        lambda v: pd.array(v, dtype=pd.StringDtype("python")),
+        lambda v: pd.array(v, dtype=pd.StringDtype("pyarrow")),
+        lambda v: pd.Categorical(v),
+        lambda v: pd.array([*v[:-1], 7], dtype=object),  # not all text: checked cell by cell
+    ],
+    ids=["str", "python-string", "arrow-string", "category", "mixed-object"],
+)
+def test_every_kind_of_text_column_is_defused(make):
+    frame = pd.DataFrame({"note": make(["=1+1", None, "plain", "-3", "last"])})
+    cells = [r[0] for r in read_back(to_safe_csv(frame))[1:]]
+    assert cells[:4] == ["'=1+1", "", "plain", "'-3"]
+
+
 def test_numbers_are_left_unchanged_and_parse_back():
     frame = pd.DataFrame(
         {

@@ -13,9 +13,13 @@ import unicodedata
 import zipfile
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PATTERN = "^[=+@\t\r-]"  # the same characters, for Arrow's regex
 
 
 def defuse(value: object) -> object:
@@ -25,35 +29,56 @@ def defuse(value: object) -> object:
     return value
 
 
-def _is_text(series: pd.Series) -> bool:
+def _is_text(dtype) -> bool:
     return not (
-        pd.api.types.is_numeric_dtype(series)
-        or pd.api.types.is_bool_dtype(series)
-        or pd.api.types.is_datetime64_any_dtype(series)
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
     )
 
 
-def _formula_cells(series: pd.Series) -> pd.Series:
-    """True where a cell is text starting with a formula character (vectorised on string columns)."""
+def _true_false(series: pd.Series) -> pd.Series:
+    """A boolean column as the package writes it: true / false, missing left empty."""
+    missing = series.isna().to_numpy()
+    cells = np.where(series.fillna(False).to_numpy(dtype=bool), "true", "false").astype(object)
+    cells[missing] = None
+    return pd.Series(cells, index=series.index, name=series.name)
+
+
+def _formula_cells(series: pd.Series) -> np.ndarray | None:
+    """Where a cell is text starting with a formula character, or None if no cell is. One Arrow regex over a
+    column of text (a few microseconds at the app's sizes, where pandas' `str.startswith` took ~0.2 ms a
+    column); cell by cell where the column is not all text."""
     try:
-        return series.str.startswith(FORMULA_STARTS, na=False).astype(bool)
-    except (AttributeError, TypeError):  # not all text: check cell by cell
-        return series.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS)).astype(bool)
+        values = pa.array(series.array)
+    except (pa.ArrowException, TypeError, ValueError):
+        values = None
+    if values is not None and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        hits = pc.match_substring_regex(values, _FORMULA_PATTERN)
+        if not pc.any(hits).as_py():
+            return None
+        return np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    cells = np.fromiter(
+        (isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in series.tolist()), dtype=bool, count=len(series)
+    )
+    return cells if cells.any() else None
 
 
 def to_safe_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV of `df` (no index) with every text cell and header defused."""
     changed: dict[int, pd.Series] = {}
-    for position in range(len(df.columns)):
-        series = df.iloc[:, position]
-        if pd.api.types.is_bool_dtype(series):  # the package's boolean form: true / false
-            changed[position] = series.map({True: "true", False: "false"}, na_action="ignore").astype(object)
-        elif pd.api.types.is_float_dtype(series):  # computed values: no artefacts such as -242.52999999999997
-            changed[position] = series.round(10)
-        elif _is_text(series):
+    for position, dtype in enumerate(df.dtypes):  # by dtype first: a column is taken out only if it may change
+        if pd.api.types.is_bool_dtype(dtype):  # the package's boolean form: true / false
+            changed[position] = _true_false(df.iloc[:, position])
+        elif pd.api.types.is_float_dtype(dtype):  # computed values: no artefacts such as -242.52999999999997
+            changed[position] = df.iloc[:, position].round(10)
+        elif _is_text(dtype):
+            series = df.iloc[:, position]
             risky = _formula_cells(series)
-            if risky.any():
-                changed[position] = series.where(~risky, "'" + series[risky].astype(str)).astype(object)
+            if risky is not None:
+                cells = series.astype(object)  # a copy, whatever the dtype (a category cannot take new text)
+                cells[risky] = ["'" + str(v) for v in cells[risky]]
+                changed[position] = cells
     safe = df
     if changed:
         safe = df.copy()
