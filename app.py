@@ -8,6 +8,8 @@ adding what a public, read-only dashboard needs beside it:
 - /data/health.json: whether every data file validates (the health check that notices broken data;
   /_stcore/health only says the process is up);
 - security headers on every response, and Streamlit's /_stcore/metrics closed to the public;
+- a page's own address (/trade, ...) names the server's base to the frontend, so a link to a page connects at
+  once instead of after a failed probe of /trade/_stcore/health;
 - a warm start: the tables are loaded (from the validated store) before the first visitor arrives.
 """
 

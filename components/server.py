@@ -112,8 +112,56 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+# st.navigation's url_path of every page but the main one (frame/main.py; tests/test_deploy.py checks they match).
+PAGE_PATHS = ("trade", "visits", "chronology", "corridors", "map", "diaspora", "facts", "sources")
+
+# Streamlit's frontend finds its server by probing: on /trade it first asks /trade/_stcore/health and
+# /host-config (404: the server's base is /), waits 100 ms, then asks /_stcore/health. Its window.__streamlit
+# configuration (BACKEND_BASE_URL; read once, before the app loads) names the base instead: on a page's own
+# address it is that address less the page's name, as the browser sees it (so it holds behind a proxy that
+# serves the app under a prefix). On any other address the script sets nothing and Streamlit probes as before.
+BASE_URL_SCRIPT = """<script>(() => {
+  const pages = %s;
+  const path = window.location.pathname.replace(/\\/+$/, "");
+  const page = path.slice(path.lastIndexOf("/") + 1);
+  if (pages.includes(page) && !window.__streamlit)
+    window.__streamlit = {BACKEND_BASE_URL: window.location.origin + path.slice(0, path.length - page.length - 1)};
+})();</script>"""
+
+
+class PageAddresses:
+    """Serves a page's own address (/trade, /visits, ...: what Streamlit answers with its index.html) with that
+    index.html and BASE_URL_SCRIPT in its head, so a deep link connects at once. Other addresses, and every
+    address if the frontend's index.html has no </head>, go to Streamlit unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        import os
+
+        from streamlit import config, file_util
+
+        self.app = app
+        base = (config.get_option("server.baseUrlPath") or "").strip("/")
+        self.paths = {f"/{base}/{page}" if base else f"/{page}" for page in PAGE_PATHS}
+        with open(os.path.join(file_util.get_static_dir(), "index.html"), encoding="utf-8") as fh:
+            html = fh.read()
+        script = BASE_URL_SCRIPT % json.dumps(list(PAGE_PATHS))
+        self.body = html.replace("</head>", script + "</head>", 1).encode() if "</head>" in html else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.body is None
+            or scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or scope.get("path") not in self.paths
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = {"Cache-Control": "no-cache"}  # as Streamlit serves index.html
+        await Response(self.body, media_type="text/html", headers=headers)(scope, receive, send)
+
+
 def middleware() -> list[Middleware]:
-    return [Middleware(SecurityHeaders)]
+    return [Middleware(SecurityHeaders), Middleware(PageAddresses)]
 
 
 @contextlib.asynccontextmanager

@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from components.data.loading import Problem
 
 
-def _plain(value: Any) -> Any:
+def _thawed(value: Any) -> Any:
     """mappingproxies and tuples of the frozen package back to dicts and lists (what pandera expects)."""
     if hasattr(value, "items"):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _thawed(v) for k, v in value.items()}
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [_thawed(v) for v in value]
     return value
 
 
@@ -42,7 +42,7 @@ def pandera_schema(package: Package, name: str) -> pa.DataFrameSchema:
     key = package.primary_key(name)
     columns = {}
     for field in package.fields(name):
-        field = _plain(field)
+        field = _thawed(field)
         constraints = field.get("constraints", {})
         parsed = FrictionlessFieldParser(
             SimpleNamespace(

@@ -135,7 +135,7 @@ def _rgba(rgb: tuple[int, int, int], alpha: int) -> list[int]:
     return [int(rgb[0]), int(rgb[1]), int(rgb[2]), int(alpha)]
 
 
-def _plain(value: object) -> object:
+def _python_scalar(value: object) -> object:
     """numpy scalars -> Python scalars (pydeck would stringify an int64)."""
     return value.item() if hasattr(value, "item") and not isinstance(value, (list, tuple, str)) else value
 
@@ -143,7 +143,9 @@ def _plain(value: object) -> object:
 def _records(df: pd.DataFrame, columns: Iterable[str]) -> list[dict]:
     """Only these columns, as plain JSON-safe records."""
     columns = list(columns)
-    return [{c: _plain(v) for c, v in zip(columns, row)} for row in df[columns].itertuples(index=False, name=None)]
+    return [
+        {c: _python_scalar(v) for c, v in zip(columns, row)} for row in df[columns].itertuples(index=False, name=None)
+    ]
 
 
 def haversine_km(a: list[float], b: list[float]) -> float:
@@ -568,7 +570,7 @@ def routes_geojson(routes: pd.DataFrame, points: pd.DataFrame) -> dict:
             continue
         props = {}
         for col, value in r.items():
-            props[col] = None if not isinstance(value, (list, tuple)) and pd.isna(value) else _plain(value)
+            props[col] = None if not isinstance(value, (list, tuple)) and pd.isna(value) else _python_scalar(value)
         features.append(
             {
                 "type": "Feature",

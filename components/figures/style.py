@@ -13,8 +13,6 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
 from components.i18n import Lang
 
 INK = "#2a3f5f"  # text (10.6:1 on white)
@@ -48,39 +46,33 @@ SOURCE_WIDTH = 60  # characters per source line: fits a 390 px phone at 11 px
 LEGEND_NAME_WIDTH = 22  # legend names up to this long go two to a row
 LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone beside its symbol
 
-TEMPLATE = go.layout.Template(
-    layout={
+_AXIS = {
+    "gridcolor": GRID,
+    "linecolor": GRID,
+    "zerolinecolor": GRID,
+    "ticks": "",
+    "automargin": True,
+    # Tick labels are not measured one by one to hide those past the chart's edge (Plotly's default for these
+    # axes): that measuring was ~45 ms of each page's drawing, and the margins already hold the labels.
+    "ticklabeloverflow": "allow",
+    "zerolinewidth": 2,
+    "title": {"standoff": 12},
+    "tickfont": {"color": MUTED},
+}
+# The template every figure spec carries, as the plain dict plotly.js reads (a go.layout.Template cost ~0.1 s of
+# validation at import; tests/test_views.py validates every chart's spec, this included, through go.Figure).
+TEMPLATE_SPEC = {
+    "layout": {
         "paper_bgcolor": WHITE,
         "plot_bgcolor": WHITE,
         "colorway": SEQUENCE,
         "font": {"color": INK, "family": FONT, "size": 13},
         "hovermode": "closest",
         "hoverlabel": {"align": "left"},
-        "xaxis": {
-            "gridcolor": GRID,
-            "linecolor": GRID,
-            "zerolinecolor": GRID,
-            "ticks": "",
-            "automargin": True,
-            "ticklabeloverflow": "allow",
-            "zerolinewidth": 2,
-            "title": {"standoff": 12},
-            "tickfont": {"color": MUTED},
-        },
-        "yaxis": {
-            "gridcolor": GRID,
-            "linecolor": GRID,
-            "zerolinecolor": GRID,
-            "ticks": "",
-            "automargin": True,
-            "ticklabeloverflow": "allow",
-            "zerolinewidth": 2,
-            "title": {"standoff": 12},
-            "tickfont": {"color": MUTED},
-        },
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
     }
-)
-TEMPLATE_SPEC = TEMPLATE.to_plotly_json()  # the plain dict a figure spec carries
+}
 
 
 def escape(text: object) -> str:

@@ -82,6 +82,28 @@ def test_a_deep_link_is_the_first_visit_of_a_fresh_server(page, app_url):
     assert query(page).get("lang") == ["en"], page.url
 
 
+@pytest.mark.parametrize("path", ["/corridors", "/sources", "/"])
+def test_a_link_to_any_page_connects_at_the_first_try(page, app_url, path):
+    """Streamlit's frontend finds its server by probing: on /corridors it asked /corridors/_stcore/health first
+    (404), waited 100 ms and asked again at the root. The server names the base in the page (server.PageAddresses):
+    one health check and one host-config request, both answered, and the WebSocket at the root. Then a page switch
+    and a download still reach the server."""
+    probes: list[tuple[str, int]] = []
+    sockets: list[str] = []
+    page.on("response", lambda r: probes.append((urlsplit(r.url).path, r.status)) if "/_stcore/" in r.url else None)
+    page.on("websocket", lambda ws: sockets.append(urlsplit(ws.url).path))
+    goto(page, app_url + path)
+    assert_no_exception(page)
+    assert sorted(probes) == [("/_stcore/health", 200), ("/_stcore/host-config", 200)], probes
+    assert sockets == ["/_stcore/stream"], sockets
+    click_nav(page, "Trade", "/trade")
+    expect(page.locator("h1").first).to_have_text("Trade")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("^Download the table shown")).click()
+    assert download.value.suggested_filename.endswith(".csv")
+    assert sockets == ["/_stcore/stream"], sockets
+
+
 def test_every_page_and_tab_renders(desktop_view):
     """Each page and tab, opened by its link at 1400x900: the app's frame, its <title> and heading, the tab
     selected, something drawn, no exception; a full-page screenshot of each."""
