@@ -112,7 +112,7 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-# st.navigation's url_path of every page but the main one (frame/main.py; tests/test_deploy.py checks they match).
+# st.navigation's url_path of every page but the main one (frame/main.py; tests/test_server.py checks they match).
 PAGE_PATHS = ("trade", "visits", "chronology", "corridors", "map", "diaspora", "facts", "sources")
 
 # Streamlit's frontend finds its server by probing: on /trade it first asks /trade/_stcore/health and
