@@ -4,6 +4,7 @@ script that names the server's base (so a deep link connects without a failed pr
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 from pathlib import Path
 
@@ -42,7 +43,10 @@ def call(app, method: str, path: str, query: bytes = b"") -> tuple[int, dict[str
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: in the whole suite the browser tests' Playwright keeps an event loop running in
+    # this thread, where asyncio.run refuses to start another.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(app(scope, receive, send))).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
