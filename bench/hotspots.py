@@ -39,7 +39,8 @@ TARGETS = [
     ("components.app_data", None, "_build"),  # a whole view build (everything below that is in a view)
     ("components.app_data", None, "_citations"),  # provenance.citation_names(sources), once per view build
     ("components.shaping.labels", "Labels", "build"),  # the names table as a dict, once per view build
-    ("components.figures.static_map", None, "map_png"),
+    ("components.figures.static_map", None, "map_image"),  # the map picture, once per set of grey routes
+    ("components.figures.static_map", None, "titled_png"),  # its title per year, when the PNG is first asked for
     ("components.figures.maps", None, "network_deck"),
     ("components.shaping.export", None, "bundle_zip"),
     ("components.shaping.export", None, "to_safe_csv"),

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import importlib
 import json
+import os
 import pkgutil
 import re
 
@@ -135,8 +136,6 @@ class PageAddresses:
     address if the frontend's index.html has no </head>, go to Streamlit unchanged."""
 
     def __init__(self, app: ASGIApp) -> None:
-        import os
-
         from streamlit import config, file_util
 
         self.app = app
@@ -183,7 +182,3 @@ def warm() -> dict:
         importlib.import_module(f"components.views.{module.name}")
     importlib.import_module("components.ui")
     return _data().health()
-
-
-def health_text() -> str:
-    return json.dumps(_data().health())

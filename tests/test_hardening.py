@@ -238,6 +238,23 @@ def _non_loopback_address() -> str | None:
     return found[0] if found else None
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on `port` (Linux /proc/net/tcp and tcp6, state 0A)."""
+    found = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        with contextlib.suppress(OSError), open(table, encoding="ascii") as fh:
+            for line in list(fh)[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, port_hex = local.split(":")
+                if state != "0A" or int(port_hex, 16) != port:
+                    continue
+                raw = bytes.fromhex(address)
+                # each 32-bit word is in the host's (little-endian) order
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+                found.add(socket.inet_ntop(family, raw))
+    return found
+
+
 SECURITY = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "SAMEORIGIN",
@@ -249,8 +266,9 @@ def test_http_hardening_headers_metrics_origins_and_loopback(plain_server):
     """Case 9, hardening over HTTP: /_stcore/metrics answers 404; every response of / and /data/* (tables,
     package, health, an unknown table) carries X-Content-Type-Options nosniff, X-Frame-Options SAMEORIGIN, a
     Content-Security-Policy with frame-ancestors and a Referrer-Policy; /_stcore/host-config allows no origin
-    (none of Streamlit's 16 Cloud origins); started without --server.address, the server is not reachable on the
-    machine's non-loopback address."""
+    (none of Streamlit's 16 Cloud origins); started without --server.address, the server listens on loopback
+    only (the kernel's socket table) and is not reachable on the machine's non-loopback address where it has
+    one."""
     base = plain_server.server.base
     for path in ("/_stcore/metrics", "/_stcore/metrics/"):
         status, _h, body = proto.http_get(base + path)
@@ -288,14 +306,19 @@ def test_http_hardening_headers_metrics_origins_and_loopback(plain_server):
 
     # loopback only (config.toml's address), this server having been started without --server.address
     assert "--server.address" not in plain_server.server.process.args
+    # What the kernel says the server listens on (every machine): loopback only, IPv4 and IPv6.
+    listening = _listening_addresses(plain_server.server.port)
+    note(f"case 9: the server listens on {sorted(listening)}")
+    assert listening, f"no listening socket on port {plain_server.server.port} in /proc/net/tcp*"
+    assert listening <= {"127.0.0.1", "::1"}, f"the server listens on {sorted(listening)}, not only on loopback"
+    # And from outside, where the machine has another address to try.
     address = _non_loopback_address()
-    if address is None:
-        pytest.skip("this machine has no non-loopback IPv4 address to try")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(3)
-        refused = sock.connect_ex((address, plain_server.server.port))
-    note(f"case 9: connecting to {address}:{plain_server.server.port} gave errno {refused} (0 = connected)")
-    assert refused != 0, f"the server answers on {address}, not only on 127.0.0.1"
+    if address is not None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(3)
+            refused = sock.connect_ex((address, plain_server.server.port))
+        note(f"case 9: connecting to {address}:{plain_server.server.port} gave errno {refused} (0 = connected)")
+        assert refused != 0, f"the server answers on {address}, not only on 127.0.0.1"
 
 
 # ---------------------------------------------------------------------------------------------- 8

@@ -129,7 +129,7 @@ def read(name: str, key: str, dtypes: dict[str, str] | None = None) -> pd.DataFr
             if dtypes is not None and [(c, str(t)) for c, t in table.dtypes.items()] != list(dtypes.items()):
                 raise ValueError("columns or dtypes differ from the contract")
             return table
-        except Exception:
+        except Exception:  # a damaged entry is only a miss: the caller validates again
             path.unlink(missing_ok=True)
     return None
 
@@ -175,5 +175,5 @@ def write(name: str, key: str, df: pd.DataFrame) -> bool:
             if old != target:
                 old.unlink(missing_ok=True)
         return True
-    except Exception:
+    except Exception:  # a read-only or full disk only costs validating on the next start
         return False

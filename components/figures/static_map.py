@@ -52,21 +52,6 @@ def _open_font(size: int, bold: bool) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def map_png(
-    basemap: dict,
-    paths: pd.DataFrame,
-    legend: list[dict],
-    title: str,
-    source: str,
-    width: int = 1600,
-    height: int = 1000,
-) -> bytes:
-    """A PNG of the routes in `paths` (route_paths' result) over the country outlines."""
-    return titled_png(
-        map_image(basemap, paths, legend, source, len(textwrap.wrap(title, TITLE_WIDTH)), width, height), title
-    )
-
-
 def map_image(
     basemap: dict,
     paths: pd.DataFrame,

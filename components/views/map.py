@@ -144,7 +144,7 @@ def _drawn(ctx: Context, shown: pd.DataFrame, shown_points: pd.DataFrame, phone:
     paths = maps.route_paths(shown, shown_points, ctx.labels, ctx.years.end)
     compact_source = ctx.source_line(shown, compact=True) + " " + _("Base map: Natural Earth (public domain).")
     geojson = json.dumps(maps.routes_geojson(shown, shown_points), ensure_ascii=False).encode("utf-8")
-    image = static_map.png_bytes(static_map.map_image(ctx.table("basemap"), paths, rows, compact_source, title_lines))
+    image = static_map.png_bytes(static_map.map_image(basemap, paths, rows, compact_source, title_lines))
     return _Drawn(
         deck,
         html,
