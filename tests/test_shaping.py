@@ -410,3 +410,23 @@ def test_a_long_source_line_is_shortened_after_its_first_entries():
     assert provenance.shortened(line, 4) == (line, 0)
     assert provenance.shortened(line, 2) == ("Sources: A (2017); B, 2023-01-02; …", 2)
     assert provenance.shortened("Источники: А; Б; В.", 1) == ("Источники: А; …", 2)
+
+
+def test_the_every_year_table_cut_to_a_range_is_the_table_of_that_range():
+    """table_in_years(every_year_table(t)) is turnover_table of the range's rows, for every range of the data:
+    the change on the year before is blank in the range's first year, as if the year before were not there."""
+    from components import app_data
+    from components.shaping.filters import YearRange
+
+    trade = app_data.table("trade_turnover")
+    every = transforms.every_year_table(trade)
+    for start in range(1990, 2027):
+        for end in range(start, 2027, 3):
+            years = YearRange(start, end)
+            want = transforms.turnover_table(transforms.annual_turnover(transforms.in_years(trade, years)))
+            got = transforms.table_in_years(every, years)
+            if want.empty:
+                assert got.empty, (start, end)
+                continue
+            pd.testing.assert_frame_equal(got, want, obj=f"{start}-{end}")
+    assert every["total_change_pct"].notna().any(), "no change on the year before in the data: nothing checked"

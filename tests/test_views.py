@@ -241,3 +241,46 @@ def test_trade_summary_counts_the_same_full_years_as_its_table(years):
     full_rows, _part = view.counts
     assert view.full_years.rows.num_rows == full_rows
     assert f"; {full_rows} full-year totals from " in view.chart.summary, view.chart.summary
+
+
+def _from_scratch(build, years: YearRange, lang: str, **filters):
+    """The view built with no shared parts (Context without derive/memo: every part made for this range)."""
+    names = (*build.tables, *build.optional)
+    given = {n: t for n, t in app_data.tables(*names).items() if not isinstance(t, app_data.DataError)}
+    sources = given.get("sources")
+    ctx = base.Context(
+        given,
+        years,
+        app_data._labels(lang, given.get("names")),
+        app_data._citations(sources),
+        app_data._source_rows(sources),
+    )
+    return build(ctx, **filters)
+
+
+def _drawn(value):
+    """What a page draws of a view: figures as JSON, tables as rows, downloads as bytes."""
+    if isinstance(value, base.Chart):
+        return (value.key, value.title, value.summary, value.file_stem, plotly.io.to_json(value.spec, validate=False))
+    if isinstance(value, base.Grid):
+        return (value.rows.schema.names, value.rows.to_pylist(), value.links)
+    if isinstance(value, base.Download):
+        return (value.file_name, value.label, value.key, value.data)
+    if isinstance(value, tuple):
+        return tuple(_drawn(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return (type(value).__name__, {k: _drawn(getattr(value, k)) for k in value.__dataclass_fields__})
+    return value
+
+
+# Views that make their every-year, per-language part once (Context.shared / once) and cut it to each range.
+CUT_VIEWS = [trade.turnover, trade.balance]
+CUT_RANGES = [(1991, 2030), (1996, 2005), (2001, 2001), (2012, 2016), (2013, 2022), (2022, 2024), (1927, 1994)]
+
+
+@pytest.mark.parametrize("lang", ["en", "kk"])
+@pytest.mark.parametrize("view", CUT_VIEWS, ids=lambda v: f"{v.__module__.split('.')[-1]}.{v.__name__}")
+def test_a_view_cut_from_its_shared_parts_is_the_view_made_for_the_range(view, lang):
+    for a, b in CUT_RANGES:
+        years = YearRange(a, b)
+        assert _drawn(app_data.view(view, years, lang)) == _drawn(_from_scratch(view, years, lang)), (a, b)

@@ -51,21 +51,21 @@ def _point_hover(labels: Labels, row: dict, what: str, unit: str, digits: int = 
     return "<br>".join(lines)
 
 
+def _on_shape(symbol: str, base: str) -> str:
+    """A firmness marker drawn on a reporter's shape: plain or open; bounds keep their triangles."""
+    if symbol == "circle":
+        return base
+    if symbol == "circle-open":
+        return base + "-open"
+    return symbol
+
+
 def _symbols(rows: pd.DataFrame, base: str) -> list[str]:
-    out = []
-    for derived, qualifier in zip(rows["is_derived"].fillna(False), rows["qualifier"]):
-        mark = firmness(
-            Labels.__new__(Labels).lang if False else _EN,
-            derived=bool(derived),
-            qualifier=None if pd.isna(qualifier) else qualifier,
-        )
-        symbol = mark.symbol
-        if symbol == "circle":
-            symbol = base
-        elif symbol == "circle-open":
-            symbol = base + "-open"
-        out.append(symbol)
-    return out
+    marks = (
+        firmness(_EN, derived=bool(derived), qualifier=None if pd.isna(qualifier) else qualifier)
+        for derived, qualifier in zip(rows["is_derived"].fillna(False), rows["qualifier"])
+    )
+    return [_on_shape(mark.symbol, base) for mark in marks]
 
 
 from components.i18n import Lang as _Lang  # noqa: E402 - only the symbols of firmness are language-free
@@ -128,27 +128,69 @@ def reporter_keys(labels: Labels, reporters) -> list[dict]:
     return out
 
 
+def turnover_marks(
+    annual: pd.DataFrame, part: pd.DataFrame, others: pd.DataFrame, labels: Labels
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three frames of turnover_figure with each point's hover text (`_hover`) and marker (`_symbol`): they
+    depend on the row and the language only, so a view makes them once for every year and cuts them to a range."""
+    _ = labels.lang._
+    unit = _("million USD")
+
+    def hover(rows: pd.DataFrame, what) -> list[str]:
+        return [_point_hover(labels, r, what(r), unit) for r in rows.to_dict("records")]
+
+    flow_name = {f: labels.name("flow", f) for f in FLOWS}
+    annual_symbols = [
+        _on_shape(s, REPORTER_STYLE.get(reporter, REPORTER_STYLE["other"])["symbol"])
+        for reporter, s in zip(annual["reporter"], _symbols(annual, "circle"))
+    ]
+    part_symbols = []
+    for reporter, s in zip(part["reporter"], _symbols(part, "circle")):
+        shape = REPORTER_STYLE.get(reporter, REPORTER_STYLE["other"])["symbol"]
+        part_symbols.append(s if s.startswith("triangle") else shape + ("-open-dot" if s.endswith("dot") else "-open"))
+    return (
+        annual.assign(_hover=hover(annual, lambda r: flow_name.get(r["flow"], r["flow"])), _symbol=annual_symbols),
+        part.assign(_hover=hover(part, lambda r: _("total, part of the year only")), _symbol=part_symbols),
+        others.assign(
+            _hover=hover(others, lambda r: labels.name("flow", r["flow"]) + " — " + _("another source")),
+        ),
+    )
+
+
 def turnover_figure(
     annual: pd.DataFrame, part: pd.DataFrame, others: pd.DataFrame, labels: Labels, period: str, source: str
 ) -> dict:
     """Full-year turnover by direction (colour) and reporter (line and marker); lines break at missing years;
-    part-year figures as labelled hollow diamonds apart from the lines; other sources' values as crosses."""
+    part-year figures as labelled hollow diamonds apart from the lines; other sources' values as crosses.
+    The frames may come with their marks made already (turnover_marks); else they are made here."""
     _ = labels.lang._
-    unit = _("million USD")
+    if "_hover" not in annual:
+        annual, part, others = turnover_marks(annual, part, others, labels)
     traces = []
+    points: dict[tuple, list] = {}
+    for flow, reporter, year, value, hover, symbol in zip(
+        annual["flow"], annual["reporter"], annual["year"], annual["value_usd_m"], annual["_hover"], annual["_symbol"]
+    ):
+        points.setdefault((flow, reporter), []).append((int(year), value, hover, symbol))
     for flow in FLOWS:
         for reporter in REPORTERS:
-            rows = annual[(annual["flow"] == flow) & (annual["reporter"] == reporter)]
-            if rows.empty:
+            rows = sorted(points.get((flow, reporter), ()), key=lambda p: p[0])
+            if not rows:
                 continue
-            xs, ys, recs = _gapped(rows, "value_usd_m")
             style = REPORTER_STYLE[reporter]
-            symbols = {
-                int(r["year"]): s
-                for r, s in zip(
-                    rows.sort_values("year").to_dict("records"), _symbols(rows.sort_values("year"), style["symbol"])
-                )
-            }
+            xs, ys, hovers, symbols, last = [], [], [], [], None
+            for year, value, hover, symbol in rows:
+                if last is not None and year - last > 1:  # a missing year breaks the line
+                    xs.append(last + 1)
+                    ys.append(None)
+                    hovers.append("")
+                    symbols.append(style["symbol"])
+                missing = value is None or pd.isna(value)
+                xs.append(year)
+                ys.append(None if missing else float(value))
+                hovers.append("" if missing else hover)
+                symbols.append(symbol)
+                last = year
             name = labels.name("flow", flow)
             traces.append(
                 {
@@ -167,11 +209,11 @@ def turnover_figure(
                     },
                     "marker": {
                         "size": 9,
-                        "symbol": [symbols.get(x, style["symbol"]) for x in xs],
+                        "symbol": symbols,
                         "color": DIRECTION_COLOURS[flow],
                         "line": {"width": 2, "color": DIRECTION_COLOURS[flow]},
                     },
-                    "hovertext": [_point_hover(labels, r, name, unit) if r else "" for r in recs],
+                    "hovertext": hovers,
                     "hovertemplate": "%{hovertext}<extra></extra>",
                 }
             )
@@ -192,11 +234,8 @@ def turnover_figure(
     traces += reporter_keys(labels, pd.concat([annual["reporter"], part["reporter"]]))
     totals = part[part["flow"] == "total"]
     if not totals.empty:
-        hover = [_point_hover(labels, r, _("total, part of the year only"), unit) for r in totals.to_dict("records")]
-        symbols = []
-        for r, s in zip(totals.to_dict("records"), _symbols(totals, "circle")):
-            shape = REPORTER_STYLE[r["reporter"]]["symbol"]
-            symbols.append(s if s.startswith("triangle") else shape + ("-open-dot" if s.endswith("dot") else "-open"))
+        hover = totals["_hover"].tolist()
+        symbols = totals["_symbol"].tolist()
         traces.append(
             {
                 "type": "scatter",
@@ -222,10 +261,7 @@ def turnover_figure(
             }
         )
     if not others.empty:
-        hover = [
-            _point_hover(labels, r, labels.name("flow", r["flow"]) + " — " + _("another source"), unit)
-            for r in others.to_dict("records")
-        ]
+        hover = others["_hover"].tolist()
         traces.append(
             {
                 "type": "scatter",

@@ -118,6 +118,22 @@ def turnover_table(annual: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()[TABLE_COLUMNS]
 
 
+def every_year_table(trade: pd.DataFrame) -> pd.DataFrame:
+    """turnover_table of every year of the table (for Context.once; cut to a range with table_in_years)."""
+    return turnover_table(annual_turnover(trade))
+
+
+def table_in_years(wide: pd.DataFrame, years: filters.YearRange) -> pd.DataFrame:
+    """The rows of a turnover_table in `years`, as turnover_table of only those years' rows makes them: the one
+    value that looks outside a row, the change on the year before, is blank in the range's first year."""
+    cut = in_years(wide, years).reset_index(drop=True)
+    first = (cut["year"] == years.start).to_numpy(dtype=bool, na_value=False)
+    if first.any():
+        cut["total_change_pct"] = cut["total_change_pct"].mask(first)
+        cut["change_derived"] = cut["change_derived"].mask(first, False)
+    return cut
+
+
 def latest_turnover(annual: pd.DataFrame) -> dict | None:
     """The latest full-year total, and its change against the previous full year *of the same reporter*.
 

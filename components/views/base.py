@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
@@ -82,6 +83,19 @@ class Grid:
     @property
     def num_rows(self) -> int:
         return self.rows.num_rows
+
+
+@dataclass(frozen=True)
+class YearGrid:
+    """A Grid of every year's rows with each row's year: cut to a range without making its cells again (for a
+    view's part made once per language, Context.shared)."""
+
+    grid: Grid
+    years: np.ndarray  # float, NaN where a row has no year (never in a range, as filters.filter_years)
+
+    def cut(self, span: YearRange) -> Grid:
+        keep = (self.years >= span.start) & (self.years <= span.end)
+        return Grid(self.grid.rows.filter(pa.array(keep)), self.grid.links)
 
 
 class MadeOnce:
@@ -199,8 +213,12 @@ class Context:
     def grid(self, df: pd.DataFrame, columns: Mapping[str, str], links: Iterable[str] = ()) -> Grid:
         """An on-screen table: `columns` maps a column of df to its heading; cells become display text
         (missing values blank, numbers already formatted by the view)."""
-        shown = df[list(columns)].rename(columns=dict(columns))
-        return Grid(pa.table({c: _text(shown[c]) for c in shown.columns}), tuple(columns[c] for c in links))
+        rows = pa.table({heading: _text(df[c]) for c, heading in columns.items()})
+        return Grid(rows, tuple(columns[c] for c in links))
+
+    def year_grid(self, df: pd.DataFrame, columns: Mapping[str, str], links: Iterable[str] = ()) -> YearGrid:
+        """grid() of every row of df, with the rows' years (df's `year` column) to cut it to a range."""
+        return YearGrid(self.grid(df, columns, links), pd.to_numeric(df["year"]).to_numpy(dtype=float, na_value=np.nan))
 
     def number(self, value: object, digits: int = 1, qualifier: object = None) -> str:
         if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):

@@ -11,7 +11,7 @@ from components.figures import charts
 from components.shaping import corridors as shaping_corridors
 from components.shaping import transforms
 from components.views import facts
-from components.views.base import Chart, Context, Download, Empty, Grid, needs
+from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,11 @@ class Turnover:
 
 def _shown(ctx: Context) -> pd.DataFrame:
     return ctx.cite(transforms.in_years(ctx.table("trade_turnover"), ctx.years))
+
+
+def _wide_table(ctx: Context) -> pd.DataFrame:
+    """turnover_table of the range's full years (made from every year's table, made once per version)."""
+    return transforms.table_in_years(ctx.once("trade_turnover", transforms.every_year_table), ctx.years)
 
 
 def _wide_grid(ctx: Context, wide: pd.DataFrame) -> tuple[Grid, pd.DataFrame]:
@@ -70,16 +75,21 @@ def _wide_grid(ctx: Context, wide: pd.DataFrame) -> tuple[Grid, pd.DataFrame]:
     return grid, wide
 
 
-def _rows_grid(ctx: Context, rows: pd.DataFrame, with_period: bool = True) -> Grid:
-    _ = ctx._
-    show = rows.assign(
+def _row_cells(ctx: Context, rows: pd.DataFrame) -> pd.DataFrame:
+    """rows with the cells of a table of figures (_row_columns) (row-local, in the reader's language)."""
+    return rows.assign(
         when=[ctx.labels.period(p, y) for p, y in zip(rows["period"], rows["year"])],
         flow_name=ctx.labels.names("flow", rows["flow"]),
         reporter_name=ctx.labels.names("reporter", rows["reporter"]),
         value_text=[ctx.number(v, 2, q) for v, q in zip(rows["value_usd_m"], rows["qualifier"])],
         derived_text=[ctx.yes(d) for d in rows["is_derived"]],
     )
-    columns = {
+
+
+def _row_columns(ctx: Context) -> dict[str, str]:
+    """The columns of a table of figures, one row per figure (a frame with its _row_cells)."""
+    _ = ctx._
+    return {
         "when": _("Period"),
         "flow_name": _("Direction"),
         "reporter_name": _("Whose statistics"),
@@ -88,7 +98,40 @@ def _rows_grid(ctx: Context, rows: pd.DataFrame, with_period: bool = True) -> Gr
         "cite": _("Source"),
         "note": _("Note"),
     }
-    return ctx.grid(show, columns)
+
+
+@dataclass(frozen=True)
+class _EveryYear:
+    """The turnover view's rows of every year, with what the reader sees of each (hover text, markers, table
+    rows): made once per data version and language (Context.shared), then cut to each range."""
+
+    annual: pd.DataFrame
+    part: pd.DataFrame
+    others: pd.DataFrame
+    part_grid: YearGrid
+    others_grid: YearGrid
+    derived_grid: YearGrid  # every row we derived, part-year or not
+
+
+def _every_year(ctx: Context) -> _EveryYear:
+    def make() -> _EveryYear:
+        cited = ctx.cite(ctx.table("trade_turnover"))
+        annual, part, others = charts.turnover_marks(
+            transforms.annual_turnover(cited),
+            transforms.part_year_turnover(cited),
+            transforms.other_versions(cited),
+            ctx.labels,
+        )
+        derived = cited[cited["is_derived"].fillna(False).astype(bool)]
+        columns = _row_columns(ctx)
+        grids = (ctx.year_grid(_row_cells(ctx, f), columns) for f in (part, others, derived))
+        return _EveryYear(annual, part, others, *grids)
+
+    return ctx.shared("every_year", make)
+
+
+def _in_range(rows: pd.DataFrame, years) -> pd.DataFrame:
+    return transforms.in_years(rows, years).reset_index(drop=True)
 
 
 def _summary_turnover(ctx: Context, annual: pd.DataFrame, period: str) -> str:
@@ -119,9 +162,8 @@ def turnover(ctx: Context) -> Turnover | Empty:
         return Empty(
             _("No trade figures in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
         )
-    annual = transforms.annual_turnover(shown)
-    part = transforms.part_year_turnover(shown)
-    others = transforms.other_versions(shown)
+    every = _every_year(ctx)
+    annual, part, others = (_in_range(f, ctx.years) for f in (every.annual, every.part, every.others))
     span = transforms.span(shown, ctx.years)
     period = span.label()
     source = ctx.source_line(shown, compact=True)
@@ -132,17 +174,16 @@ def turnover(ctx: Context) -> Turnover | Empty:
     chart = Chart(
         "trade_turnover", figure, title, _summary_turnover(ctx, annual, period), ctx.file_stem("trade_turnover", span)
     )
-    wide = transforms.turnover_table(annual)
+    wide = _wide_table(ctx)
     grid, machine = _wide_grid(ctx, wide)
     keys = shaping_corridors.keys_of("trade_turnover", shown)
     found = shaping_corridors.matching_disagreements(ctx.table("discrepancies"), keys)
-    notes = shown[shown["is_derived"].fillna(False).astype(bool)]
     return Turnover(
         chart=chart,
         full_years=grid,
-        part_years=_rows_grid(ctx, part),
-        others=_rows_grid(ctx, others),
-        derived=_rows_grid(ctx, notes),
+        part_years=every.part_grid.cut(ctx.years),
+        others=every.others_grid.cut(ctx.years),
+        derived=every.derived_grid.cut(ctx.years),
         disagreements=ctx.disagreement_grid(found),
         download_shown=ctx.download(
             machine.drop(columns=["qualified"]),
@@ -173,7 +214,7 @@ class BalanceChange:
 def balance(ctx: Context) -> BalanceChange | Empty:
     _ = ctx._
     shown = _shown(ctx)
-    wide = transforms.turnover_table(transforms.annual_turnover(shown))
+    wide = _wide_table(ctx)
     has_balance, has_change = wide["balance_az"].notna(), wide["total_change_pct"].notna()
     if not has_balance.any() and not has_change.any():
         return Empty(
