@@ -611,3 +611,40 @@ def test_a_derived_table_is_made_once_per_version_for_every_range_and_again_afte
     assert not app.stale(("trade_turnover",)), "the edit is valid: the table is the new one, not the last good"
     assert len(DERIVED_CALLS) == 2, "the edited table is derived again"
     assert 1999.0 in set(again["doubled"])
+
+
+_overlap = {"now": 0, "most": 0}
+
+
+@needs(always=False)
+def _slow_view(ctx, tag: str = "") -> str:
+    """A view that records how many builds run at once."""
+    _overlap["now"] += 1
+    _overlap["most"] = max(_overlap["most"], _overlap["now"])
+    time.sleep(0.05)
+    _overlap["now"] -= 1
+    return tag
+
+
+def test_views_are_built_one_at_a_time_and_each_key_once():
+    """Thirty sessions asking for thirty new views take turns (no GIL contention between builds), and one
+    that asks for a view another is building waits for it instead of building it again."""
+    import threading
+
+    from components import app_data
+
+    _overlap.update(now=0, most=0)
+    before = app_data.cache_stats()["view_builds"]
+    years = YearRange(2000, 2001)
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda i=i: results.append(app_data.view(_slow_view, years, "en", tag=str(i % 4))))
+        for i in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(results) == sorted(str(i % 4) for i in range(8))
+    assert _overlap["most"] == 1, f"{_overlap['most']} builds at once"
+    assert app_data.cache_stats()["view_builds"] - before == 4, "a view built twice"
