@@ -8,8 +8,8 @@
   language, filters) and shared by every session with the same inputs.
 
 One process-wide cache (bounded, thread-safe, one build per key at a time, one view build at a time) holds both.
-It is deliberately not Streamlit's st.cache_*: Streamlit 1.67 clears those for every user when any WebSocket client sends a
-`clear_cache` message, whatever `client.toolbarMode` says (runtime/app_session.py), so one client could make
+It is deliberately not Streamlit's st.cache_*: Streamlit 1.67 clears those for every user when any WebSocket client
+sends a `clear_cache` message, whatever `client.toolbarMode` says (runtime/app_session.py), so one client could make
 every other user's pages rebuild. This cache answers to no client message. A validated table also survives a
 restart through the disk store (components/data/store.py).
 
