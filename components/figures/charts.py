@@ -89,6 +89,25 @@ def _gapped(rows: pd.DataFrame, y: str) -> tuple[list, list, list]:
     return xs, ys, [by_year.get(x) if v is not None else None for x, v in zip(xs, ys)]
 
 
+def _broken_line(points: list[tuple], gap_symbol: str) -> tuple[list, list, list, list]:
+    """x, y, hover text and marker of one line from its (year, value, hover, marker) points in year order, with a
+    blank point at every missing year, so the line breaks there instead of joining 2001 to 2005."""
+    xs, ys, hovers, symbols, last = [], [], [], [], None
+    for year, value, hover, symbol in points:
+        if last is not None and year - last > 1:
+            xs.append(last + 1)
+            ys.append(None)
+            hovers.append("")
+            symbols.append(gap_symbol)
+        missing = value is None or pd.isna(value)
+        xs.append(year)
+        ys.append(None if missing else float(value))
+        hovers.append("" if missing else hover)
+        symbols.append(symbol)
+        last = year
+    return xs, ys, hovers, symbols
+
+
 def firmness_keys(labels: Labels, rows: pd.DataFrame) -> list[dict]:
     """Legend entries explaining the markers that appear in `rows` (derived, bounds, approximate)."""
     _ = labels.lang._
@@ -178,19 +197,7 @@ def turnover_figure(
             if not rows:
                 continue
             style = REPORTER_STYLE[reporter]
-            xs, ys, hovers, symbols, last = [], [], [], [], None
-            for year, value, hover, symbol in rows:
-                if last is not None and year - last > 1:  # a missing year breaks the line
-                    xs.append(last + 1)
-                    ys.append(None)
-                    hovers.append("")
-                    symbols.append(style["symbol"])
-                missing = value is None or pd.isna(value)
-                xs.append(year)
-                ys.append(None if missing else float(value))
-                hovers.append("" if missing else hover)
-                symbols.append(symbol)
-                last = year
+            xs, ys, hovers, symbols = _broken_line(rows, style["symbol"])
             name = labels.name("flow", flow)
             traces.append(
                 {
@@ -605,14 +612,19 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
     layout = stacked_axes(2, 0.08, heights=(0.5, 0.5))
     traces = []
     totals = annual[annual["flow"] == "total"]
+    points: dict[str, list] = {}
+    what, unit = _("total turnover"), _("million USD")
+    for row, mark in zip(totals.to_dict("records"), _symbols(totals, "circle")):
+        base = REPORTER_STYLE.get(row["reporter"], REPORTER_STYLE["other"])["symbol"]
+        hover = _point_hover(labels, row, what, unit)
+        points.setdefault(row["reporter"], []).append(
+            (int(row["year"]), row["value_usd_m"], hover, _on_shape(mark, base))
+        )
     for reporter in REPORTERS:
-        rows = totals[totals["reporter"] == reporter]
-        if rows.empty:
+        if reporter not in points:
             continue
-        xs, ys, recs = _gapped(rows, "value_usd_m")
         style = REPORTER_STYLE[reporter]
-        sorted_rows = rows.sort_values("year")
-        symbols = dict(zip(sorted_rows["year"].astype(int), _symbols(sorted_rows, style["symbol"])))
+        xs, ys, hovers, symbols = _broken_line(sorted(points[reporter], key=lambda p: p[0]), style["symbol"])
         traces.append(
             {
                 "type": "scatter",
@@ -622,24 +634,21 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
                 "connectgaps": False,
                 "name": _("Turnover, {reporter}").format(reporter=labels.name("reporter", reporter)),
                 "line": {"color": DIRECTION_COLOURS["total"], "dash": style["dash"], "width": 2},
-                "marker": {
-                    "size": 8,
-                    "symbol": [symbols.get(x, style["symbol"]) for x in xs],
-                    "color": DIRECTION_COLOURS["total"],
-                },
-                "hovertext": [
-                    _point_hover(labels, r, _("total turnover"), _("million USD")) if r else "" for r in recs
-                ],
+                "marker": {"size": 8, "symbol": symbols, "color": DIRECTION_COLOURS["total"]},
+                "hovertext": hovers,
                 "hovertemplate": "%{hovertext}<extra></extra>",
                 **axis_refs(1),
             }
         )
+    drawn = marks[["lane", "date_start", "date_precision"]].assign(
+        hover=list(marks["hover"]) if "hover" in marks.columns else mark_hover(marks, labels)
+    )
     for lane in LANES:
-        rows = marks[marks["lane"] == lane]
+        rows = drawn[drawn["lane"] == lane]
         if rows.empty:
             continue
         colour, symbol = LANE_STYLE[lane]
-        hover = list(rows["hover"]) if "hover" in rows.columns else mark_hover(rows, labels)
+        hover = list(rows["hover"])
         traces += dated_marks(
             rows, [lane_name(labels, lane)] * len(rows), lane_name(labels, lane), hover, colour, symbol, row=2
         )

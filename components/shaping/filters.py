@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from components.i18n import N_
@@ -80,10 +81,10 @@ def parse_year_range(params: Mapping[str, object], lo: int, hi: int, default_sta
 
 def year_mask(df: pd.DataFrame, start: int, end: int, column: str = "year", keep_missing: bool = False):
     """A numpy boolean mask of the rows whose `column` lies in [start, end] (missing years only if asked)."""
-    years = df[column]
-    mask = years.between(start, end).to_numpy(dtype=bool, na_value=False)
-    if keep_missing:  # NaN in a float column compares False (not NA), so test for missing values directly
-        mask = mask | years.isna().to_numpy(dtype=bool)
+    years = df[column].to_numpy(dtype="float64", na_value=np.nan)  # numpy: Series.between costs 10x as much
+    mask = (years >= start) & (years <= end)  # NaN (a missing year) compares False
+    if keep_missing:
+        mask |= np.isnan(years)
     return mask
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from components.figures import charts
 from components.shaping import transforms
 from components.shaping.corridors import normalise_units
-from components.views.base import Chart, Context, Download, Empty, Grid, needs
+from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs
 
 
 @dataclass(frozen=True)
@@ -71,17 +71,31 @@ def _volume_metric(ctx: Context, volumes: pd.DataFrame) -> Metric:
     )
 
 
+def _exact_totals(trade: pd.DataFrame) -> pd.DataFrame:
+    """The full-year totals given as plain figures (what latest_turnover reads), of every year (Context.once)."""
+    annual = transforms.annual_turnover(trade)
+    return annual[(annual["flow"] == "total") & annual["qualifier"].isna()].reset_index(drop=True)
+
+
+def _throughputs(volumes: pd.DataFrame) -> pd.DataFrame:
+    """The actual annual throughputs of whole routes (what largest_volume reads), of every year (Context.once)."""
+    v = normalise_units(volumes)
+    keep = (v["status"] == "actual") & (v["metric"] == "throughput") & (v["period"] == "annual") & v["scope"].isna()
+    return v[keep].reset_index(drop=True)
+
+
 @needs("trade_turnover", "visits", "agreements", "corridor_volumes")
 def overview(ctx: Context) -> Overview:
     _ = ctx._
     visits = transforms.in_years(ctx.table("visits"), ctx.years)
     agreements = transforms.in_years(ctx.table("agreements"), ctx.years)
-    volumes = transforms.in_years(ctx.once("corridor_volumes", normalise_units), ctx.years)
+    volumes = transforms.in_years(ctx.once("corridor_volumes", _throughputs), ctx.years)
     annual = ctx.cite(transforms.in_years(ctx.once("trade_turnover", transforms.annual_turnover), ctx.years))
+    exact = transforms.in_years(ctx.once("trade_turnover", _exact_totals), ctx.years)
     counts = transforms.visit_counts(visits)
     top_domains = agreements["domain"].value_counts().head(3)
     metrics = (
-        _trade_metric(ctx, annual),
+        _trade_metric(ctx, exact),
         Metric(
             _("Visits and meetings"),
             ctx.lang.number(len(visits), 0),
@@ -123,24 +137,39 @@ def overview(ctx: Context) -> Overview:
             summary,
             ctx.file_stem("overview_timeline", span),
         )
-    rows = timeline_rows(ctx, annual, marks)
-    table = ctx.grid(
-        rows,
-        {
-            "when": _("Date"),
-            "lane_name": _("What"),
-            "label_shown": _("Who or what"),
-            "detail": _("Detail"),
-            "cite": _("Source"),
-        },
-    )
+    every = ctx.shared("rows", lambda: _every_row(ctx))
+    rows = transforms.in_years(every.rows, ctx.years)
     download = ctx.download(
-        rows.drop(columns=["when", "lane_name", "label_shown", "label", "cite"]).rename(columns={"label_en": "label"}),
+        rows.drop(columns=["year", "when", "lane_name", "label_shown", "label", "cite"]).rename(
+            columns={"label_en": "label"}
+        ),
         "timeline",
         _("Download the timeline (CSV, with the turnover values drawn)"),
         "dl.timeline",
     )
-    return Overview(metrics, timeline, table, download, ctx.source_line(annual, marks))
+    return Overview(metrics, timeline, every.table.cut(ctx.years), download, ctx.source_line(annual, marks))
+
+
+@dataclass(frozen=True)
+class _EveryRow:
+    rows: pd.DataFrame  # timeline_rows of every year, with each row's year
+    table: YearGrid  # the same rows on screen
+
+
+def _every_row(ctx: Context) -> _EveryRow:
+    """The timeline's rows of every year, made once per data version and language (ctx.shared) and cut to each
+    range: each row is one year's total or one visit or document, so cutting after is cutting before."""
+    _ = ctx._
+    annual = ctx.cite(ctx.once("trade_turnover", transforms.annual_turnover))
+    rows = timeline_rows(ctx, annual, ctx.shared("marks", lambda: _display_marks(ctx)))
+    columns = {
+        "when": _("Date"),
+        "lane_name": _("What"),
+        "label_shown": _("Who or what"),
+        "detail": _("Detail"),
+        "cite": _("Source"),
+    }
+    return _EveryRow(rows, ctx.year_grid(rows, columns))
 
 
 def _display_marks(ctx: Context) -> pd.DataFrame:
@@ -188,12 +217,14 @@ def timeline_marks(ctx: Context, visits: pd.DataFrame, agreements: pd.DataFrame)
 
 
 def timeline_rows(ctx: Context, annual: pd.DataFrame, marks: pd.DataFrame) -> pd.DataFrame:
-    """Everything the timeline draws, as rows: the yearly totals (value, reporter) and the marks."""
+    """Everything the timeline draws, as rows: the yearly totals (value, reporter) and the marks, with the year each
+    stands in."""
     _ = ctx._
     totals = annual[annual["flow"] == "total"]
     trade = pd.DataFrame(
         {
             "date": totals["year"].astype(int).astype(str),
+            "year": totals["year"],
             "date_precision": "year",
             "lane": "turnover",
             "label": [
@@ -211,7 +242,7 @@ def timeline_rows(ctx: Context, annual: pd.DataFrame, marks: pd.DataFrame) -> pd
         }
     )
     rows = pd.concat(
-        [trade, marks.drop(columns=["date_start", "year", "hover"], errors="ignore").assign(value_usd_m=None)],
+        [trade, marks.drop(columns=["date_start", "hover"], errors="ignore").assign(value_usd_m=None)],
         ignore_index=True,
     )
     lane_names = {
