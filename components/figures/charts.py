@@ -679,6 +679,34 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
     )
 
 
+def visit_hover(visits: pd.DataFrame, labels: Labels) -> list[str]:
+    """The hover text of each visit on the visits chart: date, visitor, place, occasion, documents, source."""
+    _ = labels.lang._
+    hover = []
+    for r in visits.to_dict("records"):
+        docs = r.get("documents_signed")
+        lines = [
+            f"<b>{escape(labels.date(r['date'], r['date_precision']))}</b> · "
+            f"{escape(labels.name('person', r['visitor']))}"
+            + (f" ({escape(r['visitor_role'])})" if isinstance(r.get("visitor_role"), str) else ""),
+            escape(
+                ", ".join(
+                    x for x in (labels.name("city", r.get("city")), labels.name("country", r["host_country"])) if x
+                )
+            ),
+            wrap(r["occasion"], 70),
+        ]
+        if docs is not None and not pd.isna(docs):
+            lines.append(
+                escape(
+                    labels.lang.ngettext("{n} document signed", "{n} documents signed", int(docs)).format(n=int(docs))
+                )
+            )
+        lines.append("<i>" + escape(_("Source: {source}").format(source=r["cite"])) + "</i>")
+        hover.append("<br>".join(lines))
+    return hover
+
+
 def visits_figure(visits: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Visits on a time axis, one lane per direction, colour by kind of visit."""
     _ = labels.lang._
@@ -691,36 +719,15 @@ def visits_figure(visits: pd.DataFrame, labels: Labels, period: str, source: str
         "other": PALETTE["grey"],
     }
     traces = []
+    drawn = visits[["visit_type", "direction", "date_start", "date_precision"]].assign(
+        hover=list(visits["_hover"]) if "_hover" in visits.columns else visit_hover(visits, labels)
+    )
     for visit_type, colour in type_colours.items():
-        rows = visits[visits["visit_type"] == visit_type]
+        rows = drawn[drawn["visit_type"] == visit_type]
         if rows.empty:
             continue
-        hover = []
-        for r in rows.to_dict("records"):
-            docs = r.get("documents_signed")
-            lines = [
-                f"<b>{escape(labels.date(r['date'], r['date_precision']))}</b> · "
-                f"{escape(labels.name('person', r['visitor']))}"
-                + (f" ({escape(r['visitor_role'])})" if isinstance(r.get("visitor_role"), str) else ""),
-                escape(
-                    ", ".join(
-                        x for x in (labels.name("city", r.get("city")), labels.name("country", r["host_country"])) if x
-                    )
-                ),
-                wrap(r["occasion"], 70),
-            ]
-            if docs is not None and not pd.isna(docs):
-                lines.append(
-                    escape(
-                        labels.lang.ngettext("{n} document signed", "{n} documents signed", int(docs)).format(
-                            n=int(docs)
-                        )
-                    )
-                )
-            lines.append("<i>" + escape(_("Source: {source}").format(source=r["cite"])) + "</i>")
-            hover.append("<br>".join(lines))
         lanes = [lane_name(labels, d) for d in rows["direction"]]
-        traces += dated_marks(rows, lanes, labels.name("visit_type", visit_type), hover, colour, "circle")
+        traces += dated_marks(rows, lanes, labels.name("visit_type", visit_type), list(rows["hover"]), colour, "circle")
     traces += approximate_key(labels, visits)
     return finish(
         traces,

@@ -51,11 +51,65 @@ def search(ctx: Context, df: pd.DataFrame, query: str, names: dict[str, str]) ->
     return transforms.search_rows(df, ctx.labels.expand(query), extra=spellings(ctx, df, names))
 
 
+VISIT_NAMES = {"visitor": "person", "city": "city", "host_country": "country", "visitor_country": "country"}
+
+
+@dataclass(frozen=True)
+class _EveryVisit:
+    """Every visit with its direction, citation, table cells, hover text and the spellings a search also looks at:
+    made once per data version and language (Context.shared), then cut to the range and the filters."""
+
+    rows: pd.DataFrame
+    columns: list[str]  # the table's own columns and `direction`: what a search looks in
+
+
+def _every_visit(ctx: Context) -> _EveryVisit:
+    def make() -> _EveryVisit:
+        visits = ctx.table("visits")
+        visits = visits.assign(direction=transforms.visit_direction(visits))
+        columns = list(visits.columns)
+        shown = ctx.cite(visits)
+        show = shown.assign(
+            when=[
+                ctx.labels.date(d, p) + (" – " + ctx.labels.date(e, p) if isinstance(e, str) else "")
+                for d, e, p in zip(shown["date"], shown["end_date"], shown["date_precision"])
+            ],
+            who=ctx.labels.names("person", shown["visitor"]),
+            where=[
+                ", ".join(x for x in (ctx.labels.name("city", c), ctx.labels.name("country", h)) if x)
+                for c, h in zip(shown["city"], shown["host_country"])
+            ],
+            direction_name=[charts.lane_name(ctx.labels, d) for d in shown["direction"]],
+            type_name=ctx.labels.names("visit_type", shown["visit_type"]),
+            docs=[str(int(d)) if pd.notna(d) else "" for d in shown["documents_signed"]],
+        )
+        show = show.assign(_hover=charts.visit_hover(show, ctx.labels), _spellings=spellings(ctx, visits, VISIT_NAMES))
+        return _EveryVisit(show, columns)
+
+    return ctx.shared("every_visit", make)
+
+
+def _visit_columns(ctx: Context) -> dict[str, str]:
+    _ = ctx._
+    return {
+        "when": _("Date"),
+        "who": _("Visitor"),
+        "visitor_role": _("Office"),
+        "direction_name": _("Direction"),
+        "where": _("Where"),
+        "type_name": _("Kind"),
+        "occasion": _("Occasion"),
+        "docs": _("Documents signed"),
+        "cite": _("Source"),
+        "note": _("Note"),
+    }
+
+
 @needs("visits")
 def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] = (), query: str = "") -> Visits:
     _ = ctx._
-    in_range = transforms.in_years(ctx.table("visits"), ctx.years)
-    in_range = in_range.assign(direction=transforms.visit_direction(in_range))
+    every = _every_visit(ctx)
+    in_range = transforms.in_years(every.rows, ctx.years)
     choices = tuple(
         sorted(((k, ctx.labels.name("person", k)) for k in in_range["visitor"].unique()), key=lambda kv: kv[1])
     )
@@ -65,14 +119,9 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
         shown = shown[shown["visitor"].isin(leaders)]
     if types:
         shown = shown[shown["visit_type"].isin(types)]
-    shown = ctx.cite(
-        search(
-            ctx,
-            shown,
-            query,
-            {"visitor": "person", "city": "city", "host_country": "country", "visitor_country": "country"},
-        )
-    )
+    if query:  # searched in the table's own text columns and every spelling of the names in them
+        found = transforms.search_rows(shown[every.columns], ctx.labels.expand(query), extra=shown["_spellings"])
+        shown = shown.loc[found.index]
     filters = [*(leaders or ()), *(types or ()), query]
     counts = transforms.visit_counts(shown)
     caption = (
@@ -82,40 +131,12 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
             a=counts["AZ → KZ"], k=counts["KZ → AZ"], e=counts["elsewhere"]
         )
     )
-    show = shown.assign(
-        when=[
-            ctx.labels.date(d, p) + (" – " + ctx.labels.date(e, p) if isinstance(e, str) else "")
-            for d, e, p in zip(shown["date"], shown["end_date"], shown["date_precision"])
-        ],
-        who=ctx.labels.names("person", shown["visitor"]),
-        where=[
-            ", ".join(x for x in (ctx.labels.name("city", c), ctx.labels.name("country", h)) if x)
-            for c, h in zip(shown["city"], shown["host_country"])
-        ],
-        direction_name=[charts.lane_name(ctx.labels, d) for d in shown["direction"]],
-        type_name=ctx.labels.names("visit_type", shown["visit_type"]),
-        docs=[str(int(d)) if pd.notna(d) else "" for d in shown["documents_signed"]],
-    )
-    grid = ctx.grid(
-        show,
-        {
-            "when": _("Date"),
-            "who": _("Visitor"),
-            "visitor_role": _("Office"),
-            "direction_name": _("Direction"),
-            "where": _("Where"),
-            "type_name": _("Kind"),
-            "occasion": _("Occasion"),
-            "docs": _("Documents signed"),
-            "cite": _("Source"),
-            "note": _("Note"),
-        },
-    )
+    grid = ctx.grid(shown, _visit_columns(ctx))
     found = shaping_corridors.matching_disagreements(
         ctx.table("discrepancies"), shaping_corridors.keys_of("visits", shown)
     )
     download = ctx.download(
-        shown.drop(columns=["direction", "year", "date_start", "cite"]),
+        shown[[c for c in every.columns if c not in ("direction", "year", "date_start")]],
         "visits",
         _("Download these visits (CSV)"),
         "dl.visits",
