@@ -273,8 +273,9 @@ def _drawn(value):
     return value
 
 
-# Views that make their every-year, per-language part once (Context.shared / once) and cut it to each range.
-CUT_VIEWS = [trade.turnover, trade.balance]
+# Views that make their every-year, per-language parts once (Context.shared, Context.once) and cut them to each
+# range, or share a part between ranges holding the same rows.
+CUT_VIEWS = [trade.turnover, trade.balance, overview.overview, visits.visits, facts.facts, corridors.energy]
 CUT_RANGES = [(1991, 2030), (1996, 2005), (2001, 2001), (2012, 2016), (2013, 2022), (2022, 2024), (1927, 1994)]
 
 

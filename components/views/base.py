@@ -91,10 +91,13 @@ class YearGrid:
     view's part made once per language, Context.shared)."""
 
     grid: Grid
-    years: np.ndarray  # float, NaN where a row has no year (never in a range, as filters.filter_years)
+    years: np.ndarray  # float, NaN where a row has no year
+    keep_missing: bool = False  # rows with no year are in every range (as filters.filter_years(keep_missing=))
 
     def cut(self, span: YearRange) -> Grid:
         keep = (self.years >= span.start) & (self.years <= span.end)
+        if self.keep_missing:
+            keep |= np.isnan(self.years)
         return Grid(self.grid.rows.filter(pa.array(keep)), self.grid.links)
 
 
@@ -216,9 +219,12 @@ class Context:
         rows = pa.table({heading: _text(df[c]) for c, heading in columns.items()})
         return Grid(rows, tuple(columns[c] for c in links))
 
-    def year_grid(self, df: pd.DataFrame, columns: Mapping[str, str], links: Iterable[str] = ()) -> YearGrid:
+    def year_grid(
+        self, df: pd.DataFrame, columns: Mapping[str, str], links: Iterable[str] = (), keep_missing: bool = False
+    ) -> YearGrid:
         """grid() of every row of df, with the rows' years (df's `year` column) to cut it to a range."""
-        return YearGrid(self.grid(df, columns, links), pd.to_numeric(df["year"]).to_numpy(dtype=float, na_value=np.nan))
+        years = pd.to_numeric(df["year"]).to_numpy(dtype=float, na_value=np.nan)
+        return YearGrid(self.grid(df, columns, links), years, keep_missing)
 
     def number(self, value: object, digits: int = 1, qualifier: object = None) -> str:
         if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):

@@ -10,7 +10,7 @@ import pandas as pd
 from components.figures import charts
 from components.shaping import corridors as shaping_corridors
 from components.shaping import transforms
-from components.views.base import Chart, Context, Download, Empty, Grid, needs
+from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs
 
 # Topics shown on other pages: trade and investment on Trade; energy and transport on Corridors (Energy
 # context); diaspora on Diaspora. The Facts page shows every topic.
@@ -80,23 +80,61 @@ def as_stored(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def indicator_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
-    _ = ctx._
+    """The table of these indicator rows (by topic, figure and year)."""
+    return ctx.grid(_grid_order(rows), _grid_columns(ctx))
+
+
+def _grid_order(rows: pd.DataFrame) -> pd.DataFrame:
     order = {t: i for i, t in enumerate(ALL_TOPICS)}
-    show = rows.assign(_o=rows["topic"].map(order)).sort_values(["_o", "label", "year"], na_position="first")
-    return ctx.grid(
-        show,
-        {
-            "topic_name": _("Topic"),
-            "label": _("Figure"),
-            "country_name": _("Country"),
-            "when": _("Year or period"),
-            "value_text": _("Value"),
-            "unit_name": _("Unit"),
-            "stated": _("Stated in"),
-            "derived_text": _("Derived"),
-            "cite": _("Source"),
-            "note": _("Note"),
-        },
+    return rows.assign(_o=rows["topic"].map(order)).sort_values(["_o", "label", "year"], na_position="first")
+
+
+def _every_year_grid(ctx: Context, topics: tuple[str, ...]) -> YearGrid:
+    """indicator_grid of these topics' rows of every year (and none), made once per data version and language,
+    cut to each range: sorting then cutting is cutting then sorting."""
+
+    def make() -> YearGrid:
+        rows = ctx.shared("indicators", lambda: _display(ctx))
+        return ctx.year_grid(_grid_order(rows[rows["topic"].isin(topics)]), _grid_columns(ctx), keep_missing=True)
+
+    return ctx.shared(("grid", topics), make)
+
+
+def _grid_columns(ctx: Context) -> dict[str, str]:
+    _ = ctx._
+    return {
+        "topic_name": _("Topic"),
+        "label": _("Figure"),
+        "country_name": _("Country"),
+        "when": _("Year or period"),
+        "value_text": _("Value"),
+        "unit_name": _("Unit"),
+        "stated": _("Stated in"),
+        "derived_text": _("Derived"),
+        "cite": _("Source"),
+        "note": _("Note"),
+    }
+
+
+def _chart(ctx: Context, series: pd.DataFrame, key: str, chosen: str, label: str) -> Chart:
+    """One indicator's figures in range, as a chart."""
+    _ = ctx._
+    span = transforms.span(series, ctx.years)
+    unit = ctx.labels.name("unit", series["unit"].iloc[0])
+    title = f"{label}, {span.label()} ({unit})"
+    top = series.sort_values("value").iloc[-1]
+    summary = _("{title}: {n} figures; highest {value} in {year}.").format(
+        title=title,
+        n=len(series),
+        value=ctx.compact(top["value"], top["value_high"], top["qualifier"]),
+        year=int(top["year"]),
+    )
+    return Chart(
+        f"{key}_{chosen}",
+        charts.indicator_figure(series, ctx.labels, label, unit, span.label(), ctx.source_line(series, compact=True)),
+        title,
+        summary,
+        ctx.file_stem(chosen, span),
     )
 
 
@@ -105,7 +143,7 @@ def topic_figures(ctx: Context, topics: tuple[str, ...], indicator: str, key: st
     rows = indicator_rows(ctx, topics)
     if rows.empty:
         return Empty(_("No figures on these topics in {years}.").format(years=ctx.years.label()))
-    dated = rows.dropna(subset=["year"])
+    dated = rows[rows["year"].notna().to_numpy(dtype=bool)]
     counts = dated.groupby("indicator")["year"].nunique()
     labels_of = dict(zip(rows["indicator"], rows["label"]))
     choices = tuple((i, labels_of[i]) for i in counts[counts >= 2].sort_values(ascending=False).index)
@@ -113,30 +151,16 @@ def topic_figures(ctx: Context, topics: tuple[str, ...], indicator: str, key: st
     chart = None
     if chosen:
         series = dated[dated["indicator"] == chosen]
-        span = transforms.span(series, ctx.years)
-        unit = ctx.labels.name("unit", series["unit"].iloc[0])
-        title = f"{labels_of[chosen]}, {span.label()} ({unit})"
-        top = series.sort_values("value").iloc[-1]
-        summary = _("{title}: {n} figures; highest {value} in {year}.").format(
-            title=title,
-            n=len(series),
-            value=ctx.compact(top["value"], top["value_high"], top["qualifier"]),
-            year=int(top["year"]),
-        )
-        chart = Chart(
-            f"{key}_{chosen}",
-            charts.indicator_figure(
-                series, ctx.labels, labels_of[chosen], unit, span.label(), ctx.source_line(series, compact=True)
-            ),
-            title,
-            summary,
-            ctx.file_stem(chosen, span),
+        # The chart depends on the years only through the figure's rows in range: ranges holding the same rows
+        # (most, the series being sparse) share one.
+        chart = ctx.shared(
+            ("chart", key, chosen, tuple(series.index)), lambda: _chart(ctx, series, key, chosen, labels_of[chosen])
         )
     found = shaping_corridors.matching_disagreements(
         ctx.table("discrepancies"), shaping_corridors.keys_of("indicators", rows)
     )
     return TopicFigures(
-        indicator_grid(ctx, rows),
+        _every_year_grid(ctx, topics).cut(ctx.years),
         choices,
         chosen,
         chart,
