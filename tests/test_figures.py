@@ -182,6 +182,22 @@ def test_corridor_ranges_are_bars_and_plans_stand_at_the_year_they_are_for():
     assert "vertical bar: a range (low to high end)" in [t.name for t in fig.data]
 
 
+def test_two_figures_for_one_year_each_keep_their_own_hover():
+    """Two sources giving one route's throughput for the same year: two points, each naming its own value and
+    source (the hover of the first was shown on both)."""
+
+    def row(value, source):
+        return ("titr", 2022, "annual", "throughput", value, None, "TEU", None, "actual", None, None, "mixed", source)
+
+    rows = volumes(row(33000.0, "a") + (None, None), row(35000.0, "b") + (None, None))
+    rows = rows.assign(cite=["Source A", "Source B"], given="")
+    fig = go.Figure(corridor_figures.corridor_figure(rows, EN, "Test", "2022", ""))
+    (line,) = traces(fig, "throughput")
+    by_value = dict(zip(line.y, line.hovertext, strict=True))
+    assert "33,000" in by_value[33000.0] and "Source A" in by_value[33000.0]
+    assert "35,000" in by_value[35000.0] and "Source B" in by_value[35000.0]
+
+
 def test_agreement_domains_are_named_on_the_axis_not_told_apart_by_colour():
     by_domain = pd.DataFrame(
         {"year": [2005, 2005, 2022], "domain": ["energy", "political", "energy"], "agreements": [3, 1, 10]}

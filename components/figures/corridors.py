@@ -20,7 +20,6 @@ from components.figures.style import (
     wrap,
 )
 from components.shaping.labels import Labels
-from components.shaping.transforms import series_with_gaps
 
 STATUS_STYLE = {  # actual solid and filled; plans, expectations and targets hollow and dashed
     "actual": {"symbol": "circle", "dash": "solid"},
@@ -111,25 +110,37 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
     status, part of year and scope. Lines break at missing years; a range is a bar from its low to its high
     end; a plan, expectation or target sits at the year it is for (its hover says when it was stated)."""
     _ = labels.lang._
-    units = list(dict.fromkeys(rows.sort_values("unit")["unit"]))
+    records = rows.to_dict("records")  # grouped in Python: a pandas groupby and to_dict per series cost 10x
+    for r in records:
+        r["kind"] = figure_kind(r["period"], r["scope"])
+    units = sorted({r["unit"] for r in records})
     layout = stacked_axes(len(units), 0.1)
     traces = []
     for i, unit in enumerate(units, start=1):
-        in_unit = rows[rows["unit"] == unit]
+        in_unit = [r for r in records if r["unit"] == unit]
         unit_name = labels.name("unit", unit)
-        in_unit = in_unit.assign(kind=[figure_kind(p, sc) for p, sc in zip(in_unit["period"], in_unit["scope"])])
-        for (metric, status, kind), group in in_unit.groupby(["metric", "status", "kind"], sort=True):
-            group = group.sort_values("year")
+        series: dict[tuple, list[dict]] = {}
+        for r in in_unit:
+            series.setdefault((r["metric"], r["status"], r["kind"]), []).append(r)
+        for (metric, status, kind), group in sorted(series.items(), key=lambda kv: kv[0]):
+            group = sorted(group, key=lambda r: r["year"])
             style = STATUS_STYLE[status]
             colour = METRIC_COLOURS.get(metric, PALETTE["grey"])
             if kind == "year":  # one figure a year: a line broken at missing years
-                xs, ys = series_with_gaps(group, "year", "value")
-                by_year = {}
-                for r in group.to_dict("records"):
-                    by_year.setdefault(int(r["year"]), r)
-                recs = [by_year.get(x) if y is not None else None for x, y in zip(xs, ys)]
+                xs, ys, recs, last = [], [], [], None
+                for r in group:  # each point keeps its own row (two figures in one year: each its own hover)
+                    year = int(r["year"])
+                    if last is not None and year - last > 1:
+                        xs.append(last + 1)
+                        ys.append(None)
+                        recs.append(None)
+                    missing = pd.isna(r["value"])
+                    xs.append(year)
+                    ys.append(None if missing else float(r["value"]))
+                    recs.append(None if missing else r)
+                    last = year
             else:  # several a year are possible: marks only, a part of the year at the month it ends
-                recs = group.to_dict("records")
+                recs = group
                 xs = [
                     r["year"] + ((period_end_month(r["period"]) - 6.5) / 12 if kind == "part_year" else 0) for r in recs
                 ]
