@@ -187,9 +187,25 @@ def test_two_figures_for_one_year_each_keep_their_own_hover():
     source (the hover of the first was shown on both)."""
 
     def row(value, source):
-        return ("titr", 2022, "annual", "throughput", value, None, "TEU", None, "actual", None, None, "mixed", source)
+        return (
+            "titr",
+            2022,
+            "annual",
+            "throughput",
+            value,
+            None,
+            "TEU",
+            None,
+            "actual",
+            None,
+            None,
+            "mixed",
+            source,
+            None,
+            None,
+        )
 
-    rows = volumes(row(33000.0, "a") + (None, None), row(35000.0, "b") + (None, None))
+    rows = volumes(row(33000.0, "a"), row(35000.0, "b"))
     rows = rows.assign(cite=["Source A", "Source B"], given="")
     fig = go.Figure(corridor_figures.corridor_figure(rows, EN, "Test", "2022", ""))
     (line,) = traces(fig, "throughput")
