@@ -71,6 +71,21 @@ def _volume_metric(ctx: Context, volumes: pd.DataFrame) -> Metric:
     )
 
 
+def _directions(visits: pd.DataFrame) -> pd.DataFrame:
+    """Each visit's year and direction (what the headline counts), of every year (Context.once)."""
+    return pd.DataFrame({"year": visits["year"], "direction": transforms.visit_direction(visits)})
+
+
+def _domains(agreements: pd.DataFrame) -> pd.DataFrame:
+    """Each document's year and domain (what the headline counts), of every year (Context.once)."""
+    return agreements[["year", "domain"]]
+
+
+def _cited_annual(ctx: Context) -> pd.DataFrame:
+    """Every year's full-year turnover, cited: made once per data version and language (Context.shared)."""
+    return ctx.shared("annual", lambda: ctx.cite(ctx.once("trade_turnover", transforms.annual_turnover)))
+
+
 def _exact_totals(trade: pd.DataFrame) -> pd.DataFrame:
     """The full-year totals given as plain figures (what latest_turnover reads), of every year (Context.once)."""
     annual = transforms.annual_turnover(trade)
@@ -87,12 +102,12 @@ def _throughputs(volumes: pd.DataFrame) -> pd.DataFrame:
 @needs("trade_turnover", "visits", "agreements", "corridor_volumes")
 def overview(ctx: Context) -> Overview:
     _ = ctx._
-    visits = transforms.in_years(ctx.table("visits"), ctx.years)
-    agreements = transforms.in_years(ctx.table("agreements"), ctx.years)
+    visits = transforms.in_years(ctx.once("visits", _directions), ctx.years)
+    agreements = transforms.in_years(ctx.once("agreements", _domains), ctx.years)
     volumes = transforms.in_years(ctx.once("corridor_volumes", _throughputs), ctx.years)
-    annual = ctx.cite(transforms.in_years(ctx.once("trade_turnover", transforms.annual_turnover), ctx.years))
+    annual = transforms.in_years(_cited_annual(ctx), ctx.years)
     exact = transforms.in_years(ctx.once("trade_turnover", _exact_totals), ctx.years)
-    counts = transforms.visit_counts(visits)
+    counts = {key: int((visits["direction"] == key).sum()) for key in ("AZ → KZ", "KZ → AZ", "elsewhere")}
     top_domains = agreements["domain"].value_counts().head(3)
     metrics = (
         _trade_metric(ctx, exact),
@@ -160,7 +175,7 @@ def _every_row(ctx: Context) -> _EveryRow:
     """The timeline's rows of every year, made once per data version and language (ctx.shared) and cut to each
     range: each row is one year's total or one visit or document, so cutting after is cutting before."""
     _ = ctx._
-    annual = ctx.cite(ctx.once("trade_turnover", transforms.annual_turnover))
+    annual = _cited_annual(ctx)
     rows = timeline_rows(ctx, annual, ctx.shared("marks", lambda: _display_marks(ctx)))
     columns = {
         "when": _("Date"),
