@@ -285,3 +285,10 @@ def test_a_view_cut_from_its_shared_parts_is_the_view_made_for_the_range(view, l
     for a, b in CUT_RANGES:
         years = YearRange(a, b)
         assert _drawn(app_data.view(view, years, lang)) == _drawn(_from_scratch(view, years, lang)), (a, b)
+
+
+def test_reading_a_charts_figure_leaves_the_shared_spec_as_it_was():
+    chart = app_data.view(trade.turnover, full(), "en").chart
+    before = plotly.io.to_json(chart.spec, validate=False)
+    assert chart.figure.data
+    assert plotly.io.to_json(chart.spec, validate=False) == before

@@ -10,6 +10,7 @@ result once per (data version, years, language, filters).
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,8 +72,9 @@ class Chart:
 
     @property
     def figure(self) -> go.Figure:
-        """The spec as a validated go.Figure (made on each access: for tests and tools, not the page)."""
-        return go.Figure(self.spec)
+        """The spec as a validated go.Figure (made on each access: for tests and tools, not the page). From a copy:
+        go.Figure takes each trace's "type" out of the dict it is given, and the spec is shared."""
+        return go.Figure(copy.deepcopy(self.spec))
 
 
 @dataclass(frozen=True)
