@@ -275,7 +275,15 @@ def _drawn(value):
 
 # Views that make their every-year, per-language parts once (Context.shared, Context.once) and cut them to each
 # range, or share a part between ranges holding the same rows.
-CUT_VIEWS = [trade.turnover, trade.balance, overview.overview, visits.visits, facts.facts, corridors.energy]
+CUT_VIEWS = [
+    trade.turnover,
+    trade.balance,
+    overview.overview,
+    visits.visits,
+    facts.facts,
+    corridors.energy,
+    corridors.choice,
+]
 CUT_RANGES = [(1991, 2030), (1996, 2005), (2001, 2001), (2012, 2016), (2013, 2022), (2022, 2024), (1927, 1994)]
 
 

@@ -45,7 +45,12 @@ def _catalogue(ctx: Context) -> pd.DataFrame:
 
 @needs("corridor_volumes", "routes", "facilities", "events", "agreements")
 def choice(ctx: Context, corridor: str = "") -> Choice:
-    """The corridor picker: every route and facility (all years), each saying what it has."""
+    """The corridor picker: every route and facility (all years), each saying what it has. It does not depend on
+    the years: made once per corridor asked for, data version and language, for every range."""
+    return ctx.shared(("choice", corridor), lambda: _choice(ctx, corridor))
+
+
+def _choice(ctx: Context, corridor: str) -> Choice:
     _ = ctx._
     cat = _catalogue(ctx)
     options = []
