@@ -150,15 +150,15 @@ def ranges(lo: int, hi: int, n: int, seed: int = SEED) -> list[tuple[int, int]]:
     to one before: ranges a reader picks to see figures."""
     rng = random.Random(seed)
     first, last = max(lo, DATA_YEARS[0]), min(hi, DATA_YEARS[1])
-    if last - first < MIN_SPAN:
-        first, last = lo, hi
+    span = MIN_SPAN
+    while span and (last - first - span + 1) * (last - first - span + 2) // 2 < n:  # fewer such ranges than n
+        span -= 1
+    if (last - first + 1) * (last - first + 2) // 2 < n:  # a narrow slider: repeats cannot be avoided
+        return [(first, last)] * n
     out: list[tuple[int, int]] = []
     while len(out) < n:
-        if last - first < MIN_SPAN:
-            out.append((first, last))
-            continue
-        a = rng.randint(first, last - MIN_SPAN)
-        b = rng.randint(a + MIN_SPAN, last)
+        a = rng.randint(first, last - span)
+        b = rng.randint(a + span, last)
         if (a, b) not in out:
             out.append((a, b))
     return out

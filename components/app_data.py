@@ -86,9 +86,12 @@ _tables = _Cache(max_entries=96)
 _views = _Cache(max_entries=768)
 # Views are built one at a time, process-wide. A build is Python and pandas under the GIL: thirty sessions each
 # building their own range at once only take turns at it, and every turn costs. bench/load.py at 30 sessions,
-# each on a new range: server CPU per page run 93 -> 55 ms, p95 5.5 -> 3.0 s with this lock. Re-entrant: a build
-# asks for its shared parts (Context.shared) through the same cache, in the same thread.
-_one_build_at_a_time = threading.RLock()
+# each on a new range: server CPU per page run 93 -> 55 ms, p95 5.5 -> 3.0 s with this lock. The price: while one
+# build reads and validates a table (the first request after a data file changed), the other builds wait.
+# A build must not ask for another view: it would wait for that view's key while holding this lock, and the
+# thread building that view would wait for the lock (view() raises instead of hanging).
+_one_build_at_a_time = threading.Lock()
+_in_a_build = threading.local()
 # (data folder, table) -> (version, frame, when validated); tables served from their last good version, and why
 _last_good: dict[tuple[str, str], tuple[str, pd.DataFrame, float]] = {}
 _stale: dict[tuple[str, str], DataError] = {}
@@ -275,9 +278,16 @@ def view(build: Callable, years: YearRange, lang: str, **filters: Hashable) -> A
     path = f"{build.__module__}:{build.__qualname__}"
     key = ("view", path, ver, years.start, years.end, lang, tuple(sorted(filters.items())))
 
+    if getattr(_in_a_build, "path", None):
+        raise RuntimeError(f"{_in_a_build.path} asked for the view {path} while being built: a view cannot nest one")
+
     def build_it():
         with _one_build_at_a_time:
-            return _build(path, ver, required, optional, years, lang, filters)
+            _in_a_build.path = path
+            try:
+                return _build(path, ver, required, optional, years, lang, filters)
+            finally:
+                _in_a_build.path = None
 
     return _views.get(key, build_it)
 

@@ -648,3 +648,19 @@ def test_views_are_built_one_at_a_time_and_each_key_once():
     assert sorted(results) == sorted(str(i % 4) for i in range(8))
     assert _overlap["most"] == 1, f"{_overlap['most']} builds at once"
     assert app_data.cache_stats()["view_builds"] - before == 4, "a view built twice"
+
+
+@needs(always=False)
+def _nesting_view(ctx) -> str:
+    """A view that asks for another view while it is built (not allowed: it could deadlock)."""
+    from components import app_data
+
+    return app_data.view(_slow_view, ctx.years, "en", tag="inner")
+
+
+def test_a_view_that_asks_for_another_view_fails_at_once_instead_of_hanging():
+    from components import app_data
+
+    with pytest.raises(RuntimeError, match="cannot nest"):
+        app_data.view(_nesting_view, YearRange(2003, 2004), "en")
+    assert app_data.view(_slow_view, YearRange(2003, 2004), "en", tag="after") == "after", "the lock was kept"

@@ -13,6 +13,7 @@ import pytest
 
 from components import app_data
 from components.figures import maps
+from components.shaping import transforms
 from components.shaping.filters import YearRange
 from components.views import base, chronology, corridors, diaspora, facts, overview, sources, trade, visits
 from components.views import map as route_map
@@ -243,10 +244,13 @@ def test_trade_summary_counts_the_same_full_years_as_its_table(years):
     assert f"; {full_rows} full-year totals from " in view.chart.summary, view.chart.summary
 
 
-def _from_scratch(build, years: YearRange, lang: str, **filters):
-    """The view built with no shared parts (Context without derive/memo: every part made for this range)."""
+def _from_scratch(build, years: YearRange, lang: str, cut: tuple[str, ...] = (), **filters):
+    """The view built from the range's rows alone: the tables in `cut` hold only the rows of these years (and
+    those with no year), and nothing is shared (Context without derive/memo), so every part that the app makes
+    once for every year and cuts to the range is made here from the range's rows."""
     names = (*build.tables, *build.optional)
     given = {n: t for n, t in app_data.tables(*names).items() if not isinstance(t, app_data.DataError)}
+    given.update({n: transforms.in_years(given[n], years, keep_missing=True) for n in cut})
     sources = given.get("sources")
     ctx = base.Context(
         given,
@@ -274,25 +278,31 @@ def _drawn(value):
 
 
 # Views that make their every-year, per-language parts once (Context.shared, Context.once) and cut them to each
-# range, or share a part between ranges holding the same rows.
-CUT_VIEWS = [
-    trade.turnover,
-    trade.balance,
-    overview.overview,
-    visits.visits,
-    facts.facts,
-    corridors.energy,
-    corridors.choice,
-]
+# range, or share a part between ranges holding the same rows; with the tables whose rows they cut to the range.
+CUT_VIEWS = {
+    trade.turnover: ("trade_turnover",),
+    trade.balance: ("trade_turnover",),
+    overview.overview: ("trade_turnover", "visits", "agreements", "corridor_volumes"),
+    visits.visits: ("visits",),
+    facts.facts: ("indicators",),
+    corridors.energy: ("indicators",),
+    corridors.choice: (),  # every year, whatever the range: nothing to cut
+}
+FILTERS = {
+    visits.visits: [{"leaders": ("Ilham Aliyev",)}, {"types": ("state", "working")}, {"query": "Астана"}],
+    facts.facts: [{"topic": "energy"}, {"indicator": "kz_grain_exports_to_az"}],
+}
 CUT_RANGES = [(1991, 2030), (1996, 2005), (2001, 2001), (2012, 2016), (2013, 2022), (2022, 2024), (1927, 1994)]
 
 
 @pytest.mark.parametrize("lang", ["en", "kk"])
-@pytest.mark.parametrize("view", CUT_VIEWS, ids=lambda v: f"{v.__module__.split('.')[-1]}.{v.__name__}")
+@pytest.mark.parametrize("view", list(CUT_VIEWS), ids=lambda v: f"{v.__module__.split('.')[-1]}.{v.__name__}")
 def test_a_view_cut_from_its_shared_parts_is_the_view_made_for_the_range(view, lang):
     for a, b in CUT_RANGES:
         years = YearRange(a, b)
-        assert _drawn(app_data.view(view, years, lang)) == _drawn(_from_scratch(view, years, lang)), (a, b)
+        for filters in [{}, *FILTERS.get(view, [])]:
+            made = _from_scratch(view, years, lang, CUT_VIEWS[view], **filters)
+            assert _drawn(app_data.view(view, years, lang, **filters)) == _drawn(made), (a, b, filters)
 
 
 def test_reading_a_charts_figure_leaves_the_shared_spec_as_it_was():
@@ -300,3 +310,23 @@ def test_reading_a_charts_figure_leaves_the_shared_spec_as_it_was():
     before = plotly.io.to_json(chart.spec, validate=False)
     assert chart.figure.data
     assert plotly.io.to_json(chart.spec, validate=False) == before
+
+
+@pytest.mark.parametrize("keep_missing", [False, True])
+def test_a_year_grid_cut_to_a_range_is_the_grid_of_that_ranges_rows(keep_missing):
+    rows = pd.DataFrame({"year": pd.array([2001, None, 2005, 2010, None, 2003], dtype="Int64"), "what": list("abcdef")})
+    ctx = base.Context({}, full(), app_data._labels("en", app_data.table("names")))
+    every = ctx.year_grid(rows, {"what": "What", "year": "Year"}, keep_missing=keep_missing)
+    for a, b in [(2000, 2004), (2005, 2005), (2011, 2020), (1990, 2030)]:
+        span = YearRange(a, b)
+        want = ctx.grid(transforms.in_years(rows, span, keep_missing=keep_missing), {"what": "What", "year": "Year"})
+        assert every.cut(span).rows.to_pylist() == want.rows.to_pylist(), (a, b)
+    assert every.cut(YearRange(2011, 2020)).num_rows == (2 if keep_missing else 0)
+
+
+def test_a_visits_search_looks_at_the_visits_own_text_not_at_what_is_made_for_display():
+    """Searched: the table's text columns and every spelling of the names in them; not the hover text, date
+    text or translated labels made beside each row (every row's hover says "Source:")."""
+    assert app_data.view(visits.visits, full(), "en", query="Source:").count == 0
+    assert app_data.view(visits.visits, full(), "en", query="<br>").count == 0
+    assert app_data.view(visits.visits, full(), "en", query="Астана").count > 0

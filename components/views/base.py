@@ -73,7 +73,8 @@ class Chart:
     @property
     def figure(self) -> go.Figure:
         """The spec as a validated go.Figure (made on each access: for tests and tools, not the page). From a copy:
-        go.Figure takes each trace's "type" out of the dict it is given, and the spec is shared."""
+        go.Figure rewrites the trace dicts it is given in place (it moves each trace's "type" to the end), and the
+        spec is shared by every session and thread that shows the view."""
         return go.Figure(copy.deepcopy(self.spec))
 
 
