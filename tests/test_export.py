@@ -9,6 +9,7 @@ import zipfile
 import pandas as pd
 import pytest
 
+from components.shaping import export
 from components.shaping.export import bundle_zip, defuse, download_name, to_safe_csv
 
 DANGEROUS = ["=SUM(A1)", "+1", "-2+3", "@x", "\tx", "\rx", '=HYPERLINK("http://evil","click")', "-"]
@@ -169,3 +170,25 @@ def test_bundle_zip_holds_each_table_defused_and_extra_files_byte_identical():
 def test_bundle_zip_empty():
     with zipfile.ZipFile(io.BytesIO(bundle_zip({}, {}))) as archive:
         assert archive.namelist() == []
+
+
+def test_the_csv_of_any_rows_cut_from_a_frames_records_is_the_csv_of_those_rows():
+    """export.csv_records: header + the rows' records == to_safe_csv of those rows, line breaks and quotes inside
+    cells, formula cells, missing values, booleans and floats included; a datetime column is refused."""
+    import itertools
+
+    frame = pd.DataFrame(
+        {
+            "year": pd.array([2001, None, 2005, 2010], dtype="Int64"),
+            "text": ["plain", 'say "hi"\r\nthen go', "=1+1", None],
+            "value": [1.5, -242.52999999999997, None, 3.0],
+            "flag": pd.array([True, None, False, True], dtype="boolean"),
+            "note": pd.array(["a,b", "c\nd", "", "-x"], dtype="str"),
+        }
+    )
+    records = export.csv_records(frame)
+    for n in range(len(frame) + 1):
+        for positions in itertools.combinations(range(len(frame)), n):
+            assert records.of(positions) == export.to_safe_csv(frame.iloc[list(positions)]), positions
+    with pytest.raises(ValueError, match="datetime"):
+        export.csv_records(frame.assign(when=pd.to_datetime(["2001-01-01"] * 4)))

@@ -280,6 +280,7 @@ def _drawn(value):
 # Views that make their every-year, per-language parts once (Context.shared, Context.once) and cut them to each
 # range, or share a part between ranges holding the same rows; with the tables whose rows they cut to the range.
 CUT_VIEWS = {
+    chronology.chronology: ("events", "visits", "agreements", "commission_sessions"),
     trade.turnover: ("trade_turnover",),
     trade.balance: ("trade_turnover",),
     overview.overview: ("trade_turnover", "visits", "agreements", "corridor_volumes"),

@@ -11,7 +11,8 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,37 @@ def to_safe_csv(df: pd.DataFrame) -> bytes:
     # CRLF (RFC 4180): the writer quotes cells holding any line-terminator character, so a bare CR inside a
     # cell cannot start a new spreadsheet row that begins with a formula.
     return safe.to_csv(index=False, lineterminator="\r\n", header=[defuse(str(c)) for c in df.columns]).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class CsvRecords:
+    """to_safe_csv of a frame kept as its header and one record per row: the CSV of any of its rows, in order, is
+    the header and their records, because every cell is written from its own value (no datetime columns, whose
+    format pandas picks per column: csv_records refuses them)."""
+
+    header: bytes
+    records: tuple[bytes, ...]
+
+    def of(self, positions: Sequence[int]) -> bytes:
+        """The CSV of the rows at these positions (of the frame csv_records was given)."""
+        return self.header + b"".join(self.records[i] for i in positions)
+
+
+def csv_records(df: pd.DataFrame) -> CsvRecords:
+    """to_safe_csv(df) split into its header and one record per row (a record may hold quoted line breaks)."""
+    if any(pd.api.types.is_datetime64_any_dtype(t) for t in df.dtypes):
+        raise ValueError("csv_records: a datetime column is written in a format pandas picks for the whole column")
+    pieces = to_safe_csv(df).split(b"\r\n")[:-1]  # the text ends with a line end
+    records: list[bytes] = []
+    current = b""
+    for piece in pieces:  # a record ends at a line end outside quotes: where its count of quotes is even
+        current += piece + b"\r\n"
+        if current.count(b'"') % 2 == 0:
+            records.append(current)
+            current = b""
+    if current or len(records) != len(df) + 1:
+        raise ValueError(f"csv_records: {len(records)} records for {len(df)} rows and a header")
+    return CsvRecords(records[0], tuple(records[1:]))
 
 
 def download_name(table: str, start: int, end: int) -> str:

@@ -211,6 +211,13 @@ class Context:
         for: a part of a view shared across ranges (Context.shared) keeps it, and each range names its file."""
         return MadeOnce(partial(export.to_safe_csv, df))
 
+    def cut_csv(self, key: Hashable, every: Callable[[], pd.DataFrame], rows: pd.Index) -> MadeOnce:
+        """The formula-safe CSV of the rows labelled `rows` (in that order) of the frame `every()` makes, with its
+        columns: cut from the records of that frame's CSV, made once per (view, data version, language, key)
+        (Context.shared), instead of written again for each range. Byte for byte to_safe_csv(every().loc[rows])."""
+        part = self.shared(("csv", key), lambda: _Records.of_frame(every()))
+        return MadeOnce(partial(part.of_labels, rows))
+
     def download(self, rows: pd.DataFrame | MadeOnce, name: str, label: str, key: str, *filters: str) -> Download:
         """These rows (or their CSV from `csv`) as a download named after the range and the filters."""
         content = self.csv(rows) if isinstance(rows, pd.DataFrame) else rows
@@ -274,6 +281,26 @@ class Context:
 
     def yes(self, flag: object) -> str:
         return self._("yes") if flag is True or flag == True else ""  # noqa: E712 - pandas booleans
+
+
+@dataclass(frozen=True)
+class _Records:
+    """A frame's CSV records (export.csv_records) with the frame's index and columns, to cut by index label."""
+
+    index: pd.Index
+    records: export.CsvRecords
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame) -> _Records:
+        if not frame.index.is_unique:
+            raise ValueError("cut_csv: the frame's index labels must be unique")
+        return cls(frame.index, export.csv_records(frame))
+
+    def of_labels(self, labels: pd.Index) -> bytes:
+        positions = self.index.get_indexer(labels)
+        if (positions < 0).any():
+            raise ValueError("cut_csv: rows that are not the frame's")
+        return self.records.of(positions)
 
 
 def _text(values: pd.Series) -> pa.Array:

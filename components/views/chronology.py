@@ -209,7 +209,7 @@ def chronology(
         },
     )
     download = ctx.download(
-        shown[DOWNLOAD],
+        ctx.cut_csv("chronology", lambda: ctx.shared("rows", lambda: _display(ctx))[DOWNLOAD], shown.index),
         "chronology",
         _("Download the chronology (CSV)"),
         "dl.chronology",

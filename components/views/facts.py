@@ -166,7 +166,7 @@ def topic_figures(ctx: Context, topics: tuple[str, ...], indicator: str, key: st
         chart,
         ctx.disagreement_grid(found),
         ctx.download(
-            as_stored(rows),
+            ctx.cut_csv("indicators", lambda: as_stored(ctx.shared("indicators", lambda: _display(ctx))), rows.index),
             f"indicators_{'_'.join(topics)}",
             _("Download these figures (CSV)"),
             f"dl.{key}",

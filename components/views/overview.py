@@ -155,14 +155,19 @@ def overview(ctx: Context) -> Overview:
     every = ctx.shared("rows", lambda: _every_row(ctx))
     rows = transforms.in_years(every.rows, ctx.years)
     download = ctx.download(
-        rows.drop(columns=["year", "when", "lane_name", "label_shown", "label", "cite"]).rename(
-            columns={"label_en": "label"}
-        ),
+        ctx.cut_csv("timeline", lambda: _machine_rows(every.rows), rows.index),
         "timeline",
         _("Download the timeline (CSV, with the turnover values drawn)"),
         "dl.timeline",
     )
     return Overview(metrics, timeline, every.table.cut(ctx.years), download, ctx.source_line(annual, marks))
+
+
+def _machine_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The timeline's rows as downloaded: machine names, English labels, no display text."""
+    return rows.drop(columns=["year", "when", "lane_name", "label_shown", "label", "cite"]).rename(
+        columns={"label_en": "label"}
+    )
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,7 @@ def turnover(ctx: Context) -> Turnover | Empty:
             "dl.trade_wide",
         ),
         download_long=ctx.download(
-            shown.drop(columns=["cite"]),
+            ctx.cut_csv("long", lambda: ctx.table("trade_turnover"), shown.index),
             "trade_turnover",
             _("Download every figure (CSV, one row per figure, as stored)"),
             "dl.trade_long",

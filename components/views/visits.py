@@ -135,8 +135,9 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
     found = shaping_corridors.matching_disagreements(
         ctx.table("discrepancies"), shaping_corridors.keys_of("visits", shown)
     )
+    stored = [c for c in every.columns if c not in ("direction", "year", "date_start")]
     download = ctx.download(
-        shown[[c for c in every.columns if c not in ("direction", "year", "date_start")]],
+        ctx.cut_csv("visits", lambda: every.rows[stored], shown.index),
         "visits",
         _("Download these visits (CSV)"),
         "dl.visits",
