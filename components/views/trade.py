@@ -37,14 +37,38 @@ def _wide_table(ctx: Context) -> pd.DataFrame:
     return transforms.table_in_years(ctx.once("trade_turnover", transforms.every_year_table), ctx.years)
 
 
-def _wide_grid(ctx: Context, wide: pd.DataFrame) -> tuple[Grid, pd.DataFrame]:
-    """The full-year table as shown (readable, localized) and as downloaded (machine names)."""
+def _wide_grid(ctx: Context) -> Grid:
+    """The full-year table as shown (readable, localized): every year's rows made once per data version and
+    language and cut to the range, the range's first year without a change on the year before (as
+    table_in_years)."""
+    every = ctx.shared("wide_shown", lambda: _wide_shown(ctx, ctx.once("trade_turnover", transforms.every_year_table)))
+    show = transforms.in_years(every, ctx.years).reset_index(drop=True)
+    first = (show["year"] == ctx.years.start).to_numpy(dtype=bool, na_value=False)
+    if first.any():
+        show["change_text"] = show["change_text"].mask(first, "")
     _ = ctx._
+    return ctx.grid(
+        show,
+        {
+            "reporter_name": _("Whose statistics"),
+            "year_text": _("Year"),
+            "kz_to_az_text": _("KZ → AZ, million USD"),
+            "az_to_kz_text": _("AZ → KZ, million USD"),
+            "total_text": _("Total, million USD"),
+            "balance_text": _("AZ balance, million USD"),
+            "change_text": _("Change on the year before, %"),
+            "derived_text": _("Derived (computed by us)"),
+        },
+    )
+
+
+def _wide_shown(ctx: Context, wide: pd.DataFrame) -> pd.DataFrame:
+    """A turnover_table with its cells as shown, in the reader's language."""
     quals = {
         (r, y): dict(item.split(":") for item in q.split(", ") if item)
         for r, y, q in zip(wide["reporter"], wide["year"], wide["qualified"])
     }
-    show = wide.assign(
+    return wide.assign(
         reporter_name=ctx.labels.names("reporter", wide["reporter"]),
         year_text=wide["year"].astype(int).astype(str),
         **{
@@ -59,20 +83,6 @@ def _wide_grid(ctx: Context, wide: pd.DataFrame) -> tuple[Grid, pd.DataFrame]:
         ],
         derived_text=[", ".join(ctx.labels.name("flow", f) for f in d.split(", ") if f) for d in wide["derived"]],
     )
-    grid = ctx.grid(
-        show,
-        {
-            "reporter_name": _("Whose statistics"),
-            "year_text": _("Year"),
-            "kz_to_az_text": _("KZ → AZ, million USD"),
-            "az_to_kz_text": _("AZ → KZ, million USD"),
-            "total_text": _("Total, million USD"),
-            "balance_text": _("AZ balance, million USD"),
-            "change_text": _("Change on the year before, %"),
-            "derived_text": _("Derived (computed by us)"),
-        },
-    )
-    return grid, wide
 
 
 def _row_cells(ctx: Context, rows: pd.DataFrame) -> pd.DataFrame:
@@ -136,21 +146,28 @@ def _in_range(rows: pd.DataFrame, years) -> pd.DataFrame:
 
 def _summary_turnover(ctx: Context, annual: pd.DataFrame, period: str) -> str:
     _ = ctx._
-    totals = annual[annual["flow"] == "total"]  # bounds and approximate totals count as totals (as in the table)
-    exact = totals[totals["qualifier"].isna()]
-    if exact.empty:
+    # bounds and approximate totals count as totals (as in the table); the highest is read from plain figures
+    totals = [
+        (value, year, reporter, qualifier)
+        for flow, value, year, reporter, qualifier in zip(
+            annual["flow"], annual["value_usd_m"], annual["year"], annual["reporter"], annual["qualifier"]
+        )
+        if flow == "total"
+    ]
+    exact = [t for t in totals if pd.isna(t[3])]
+    if not exact:
         return _("Trade turnover {period}: no full-year totals in these years.").format(period=period)
-    top = exact.sort_values("value_usd_m").iloc[-1]
+    value, year, reporter, _q = max(reversed(exact), key=lambda t: t[0])  # the last of equal highest ones
     return _(
         "Trade turnover {period}: highest {value} million USD in {year} ({reporter}); {n} full-year "
         "totals from {k} reporters."
     ).format(
         period=period,
-        value=ctx.number(top["value_usd_m"]),
-        year=int(top["year"]),
-        reporter=ctx.labels.name("reporter", top["reporter"]),
-        n=len(totals[["reporter", "year"]].drop_duplicates()),
-        k=totals["reporter"].nunique(),
+        value=ctx.number(value),
+        year=int(year),
+        reporter=ctx.labels.name("reporter", reporter),
+        n=len({(r, y) for _v, y, r, _q in totals}),
+        k=len({r for _v, _y, r, _q in totals}),
     )
 
 
@@ -174,8 +191,8 @@ def turnover(ctx: Context) -> Turnover | Empty:
     chart = Chart(
         "trade_turnover", figure, title, _summary_turnover(ctx, annual, period), ctx.file_stem("trade_turnover", span)
     )
-    wide = _wide_table(ctx)
-    grid, machine = _wide_grid(ctx, wide)
+    wide = machine = _wide_table(ctx)
+    grid = _wide_grid(ctx)
     keys = shaping_corridors.keys_of("trade_turnover", shown)
     found = shaping_corridors.matching_disagreements(ctx.table("discrepancies"), keys)
     return Turnover(
