@@ -138,14 +138,17 @@ def latest_turnover(annual: pd.DataFrame) -> dict | None:
     """The latest full-year total, and its change against the previous full year *of the same reporter*.
 
     Where several reporters give the latest year, Azerbaijani statistics come first, then Kazakh, then others
-    (the order of REPORTERS); `others` lists the other reporters' totals for that year."""
-    totals = annual[(annual["flow"] == "total") & annual["qualifier"].isna()].sort_values("year")
-    if totals.empty:
+    (the order of REPORTERS); `others` lists the other reporters' totals for that year. (Plain Python over the
+    rows: a view asks for it on every new range, and pandas' per-call cost was most of it.)"""
+    columns = ["flow", "qualifier", "year", "reporter", "value_usd_m", "source_id", "is_derived"]
+    totals = [r for r in annual[columns].to_dict("records") if r["flow"] == "total" and pd.isna(r["qualifier"])]
+    if not totals:
         return None
-    year = int(totals["year"].max())
-    latest = totals[totals["year"] == year].assign(_r=lambda d: d["reporter"].map(REPORTERS.index)).sort_values("_r")
-    last = latest.iloc[0]
-    same = totals[(totals["reporter"] == last["reporter"]) & (totals["year"] < year)]
+    year = int(max(r["year"] for r in totals))
+    rank = {reporter: i for i, reporter in enumerate(REPORTERS)}
+    latest = sorted((r for r in totals if r["year"] == year), key=lambda r: rank.get(r["reporter"], len(rank)))
+    last = latest[0]
+    earlier = [r for r in totals if r["reporter"] == last["reporter"] and r["year"] < year]
     result = {
         "year": year,
         "value": float(last["value_usd_m"]),
@@ -154,10 +157,10 @@ def latest_turnover(annual: pd.DataFrame) -> dict | None:
         "is_derived": bool(last["is_derived"]),
         "delta": None,
         "base_year": None,
-        "others": [(r, float(v)) for r, v in zip(latest["reporter"][1:], latest["value_usd_m"][1:])],
+        "others": [(r["reporter"], float(r["value_usd_m"])) for r in latest[1:]],
     }
-    if not same.empty:
-        prev = same.iloc[-1]
+    if earlier:
+        prev = max(earlier, key=lambda r: r["year"])
         result["delta"] = round(float(last["value_usd_m"]) - float(prev["value_usd_m"]), 2)
         result["base_year"] = int(prev["year"])
     return result
@@ -193,19 +196,23 @@ def visit_counts(visits: pd.DataFrame) -> dict[str, int]:
     return {key: int((direction == key).sum()) for key in ("AZ → KZ", "KZ → AZ", "elsewhere")}
 
 
-def largest_volume(volumes: pd.DataFrame) -> pd.Series | None:
-    """The largest actual annual throughput in the rows, in million t where any is given in tonnes."""
-    actual = volumes[
-        (volumes["status"] == "actual")
-        & (volumes["metric"] == "throughput")
-        & (volumes["period"] == "annual")
-        & volumes["scope"].isna()
+def largest_volume(volumes: pd.DataFrame) -> dict | None:
+    """The largest actual annual throughput in the rows (a row as a dict), in million t where any is given in
+    tonnes; of equal values the latest year, then the first row."""
+    actual = [
+        r
+        for r in volumes.to_dict("records")
+        if r["status"] == "actual"
+        and r["metric"] == "throughput"
+        and r["period"] == "annual"
+        and pd.isna(r["scope"])
+        and pd.notna(r["value"])
     ]
-    mass = actual[actual["unit"] == "million t"]
-    pool = mass if not mass.empty else actual
-    if pool.empty:
+    mass = [r for r in actual if r["unit"] == "million t"]
+    pool = mass or actual
+    if not pool:
         return None
-    return pool.sort_values(["value", "year"], ascending=[False, False]).iloc[0]
+    return min(pool, key=lambda r: (-r["value"], -r["year"]))  # min: the first of equal ones
 
 
 def in_years(df: pd.DataFrame, years: filters.YearRange, column: str = "year", keep_missing: bool = False):
