@@ -430,3 +430,35 @@ def test_the_every_year_table_cut_to_a_range_is_the_table_of_that_range():
                 continue
             pd.testing.assert_frame_equal(got, want, obj=f"{start}-{end}")
     assert every["total_change_pct"].notna().any(), "no change on the year before in the data: nothing checked"
+
+
+def test_the_largest_volume_is_an_actual_whole_year_throughput_in_tonnes_where_there_is_one():
+    def row(corridor, year, value, unit="million t", status="actual", metric="throughput", period="annual", scope=None):
+        return {
+            "corridor": corridor,
+            "year": year,
+            "value": value,
+            "unit": unit,
+            "status": status,
+            "metric": metric,
+            "period": period,
+            "scope": scope,
+            "qualifier": None,
+        }
+
+    volumes = pd.DataFrame(
+        [
+            row("btc", 2019, 30.0),
+            row("btc", 2021, 30.0),  # equal value: the later year wins
+            row("cpc", 2021, 60.0, status="planned"),  # a plan is not a throughput
+            row("cpc", 2020, 55.0, metric="capacity"),
+            row("titr", 2022, 99.0, period="9M"),  # part of a year
+            row("kcts", 2022, 80.0, scope="oil only"),  # part of the traffic
+            row("ports", 2023, 900000.0, unit="TEU"),  # not in tonnes, while some row is
+        ]
+    )
+    top = transforms.largest_volume(volumes)
+    assert (top["corridor"], top["year"], top["value"]) == ("btc", 2021, 30.0)
+    teu = transforms.largest_volume(volumes[volumes["unit"] == "TEU"])
+    assert (teu["corridor"], teu["unit"]) == ("ports", "TEU")  # no tonnes at all: the largest in any unit
+    assert transforms.largest_volume(volumes[volumes["status"] == "planned"]) is None
