@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -331,3 +332,37 @@ def test_a_visits_search_looks_at_the_visits_own_text_not_at_what_is_made_for_di
     assert app_data.view(visits.visits, full(), "en", query="Source:").count == 0
     assert app_data.view(visits.visits, full(), "en", query="<br>").count == 0
     assert app_data.view(visits.visits, full(), "en", query="Астана").count > 0
+
+
+@pytest.mark.parametrize(
+    ("view", "indicator"),
+    [
+        (facts.facts, "kz_grain_exports_to_az"),
+        (corridors.energy, "kz_az_rail_cargo"),
+        (facts.facts, "cpc_intake_tengiz"),
+    ],
+)
+def test_a_figure_whose_sources_give_different_scales_is_drawn_in_one_unit(view, indicator):
+    """569 thousand t of grain is 0.569 on the chart's million-t axis, not 569 million t; each point's hover
+    keeps the value and unit its source gives."""
+    from components.shaping.corridors import COMMON_UNITS
+
+    result = app_data.view(view, full(), "en", indicator=indicator)
+    assert result.chosen == indicator
+    rows = app_data.table("indicators").query("indicator == @indicator and year.notna()")
+    assert rows["unit"].nunique() > 1, "the data no longer mixes scales here: pick another figure"
+    unit = {COMMON_UNITS[u][0] for u in rows["unit"]}
+    assert len(unit) == 1 and result.chart.title.endswith(f"({unit.pop()})")
+    drawn = sorted(
+        (int(x), round(float(y), 9))
+        for t in result.chart.spec["data"]
+        if t.get("hovertext")
+        for x, y in zip(t["x"], t["y"])
+    )
+    expected = sorted(
+        (int(y), round(float(v) * COMMON_UNITS[u][1], 9)) for y, v, u in zip(rows["year"], rows["value"], rows["unit"])
+    )
+    assert drawn == expected
+    hovers = [h for t in result.chart.spec["data"] for h in (t.get("hovertext") or [])]
+    units_said = {re.match(r"<b>[^<]*</b>: (?:[≤≥≈] )?\S+ (.+?)(?: · |<br>)", h).group(1) for h in hovers}
+    assert units_said == set(rows["unit"]), units_said  # each point says its value as its source gives it

@@ -13,7 +13,25 @@ COMMON_UNITS = {
     "thousand bbl/d": ("thousand bbl/d", 1.0),
     "thousand TEU": ("TEU", 1e3),
     "TEU": ("TEU", 1.0),
+    "USD": ("million USD", 1e-6),
+    "million USD": ("million USD", 1.0),
+    "billion USD": ("million USD", 1e3),
 }
+
+
+def in_one_unit(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one figure in one unit, for one axis: scales of one quantity (t, thousand t, million t; USD,
+    million USD, billion USD; ...) converted to its common unit (COMMON_UNITS); of units that cannot be converted
+    into each other, the rows of the unit most rows have (the first such unit in the rows' order on a tie)."""
+    common = [COMMON_UNITS.get(u, (u, 1.0)) for u in rows["unit"]]
+    factor = pd.Series([f for _u, f in common], index=rows.index, dtype="float64")
+    out = rows.assign(
+        unit=[u for u, _f in common],
+        value=(rows["value"].astype("float64") * factor).round(10),
+        value_high=(rows["value_high"].astype("float64") * factor).round(10),
+    )
+    counts = out["unit"].value_counts(sort=False)
+    return out[out["unit"] == counts.idxmax()]
 
 
 def normalise_units(volumes: pd.DataFrame) -> pd.DataFrame:

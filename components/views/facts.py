@@ -117,8 +117,10 @@ def _grid_columns(ctx: Context) -> dict[str, str]:
 
 
 def _chart(ctx: Context, series: pd.DataFrame, key: str, chosen: str, label: str) -> Chart:
-    """One indicator's figures in range, as a chart."""
+    """One indicator's figures in range, as a chart, in one unit (its sources may give different scales: 569
+    thousand t and 1.3 million t are drawn on one million-t axis; each point's hover keeps the source's)."""
     _ = ctx._
+    series = shaping_corridors.in_one_unit(series)
     span = transforms.span(series, ctx.years)
     unit = ctx.labels.name("unit", series["unit"].iloc[0])
     title = f"{label}, {span.label()} ({unit})"
