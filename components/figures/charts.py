@@ -80,29 +80,21 @@ def _part_year_symbol(symbol: str) -> str:
     return "diamond-open-dot" if symbol.endswith("-dot") else "diamond-open"
 
 
-def _gapped(rows: pd.DataFrame, y: str) -> tuple[list, list, list]:
-    """x, y and the row of each point, None where a missing year breaks the line."""
-    rows = rows.sort_values("year")
-    xs, ys = series_with_gaps(rows, "year", y)
-    records = rows.to_dict("records")
-    by_year = {int(r["year"]): r for r in records}
-    return xs, ys, [by_year.get(x) if v is not None else None for x, v in zip(xs, ys)]
-
-
-def _broken_line(points: list[tuple], gap_symbol: str) -> tuple[list, list, list, list]:
-    """x, y, hover text and marker of one line from its (year, value, hover, marker) points in year order, with a
-    blank point at every missing year, so the line breaks there instead of joining 2001 to 2005."""
+def broken_line(points: list[tuple], gap_symbol: object, blank: object = "") -> tuple[list, list, list, list]:
+    """x, y, hover (or any per-point item) and marker of one line from its (year, value, hover, marker) points in
+    year order, with a point at every missing year (y None, hover `blank`), so the line breaks there instead of
+    joining 2001 to 2005; a point with no value gets `blank` too."""
     xs, ys, hovers, symbols, last = [], [], [], [], None
     for year, value, hover, symbol in points:
         if last is not None and year - last > 1:
             xs.append(last + 1)
             ys.append(None)
-            hovers.append("")
+            hovers.append(blank)
             symbols.append(gap_symbol)
         missing = value is None or pd.isna(value)
         xs.append(year)
         ys.append(None if missing else float(value))
-        hovers.append("" if missing else hover)
+        hovers.append(blank if missing else hover)
         symbols.append(symbol)
         last = year
     return xs, ys, hovers, symbols
@@ -197,7 +189,7 @@ def turnover_figure(
             if not rows:
                 continue
             style = REPORTER_STYLE[reporter]
-            xs, ys, hovers, symbols = _broken_line(rows, style["symbol"])
+            xs, ys, hovers, symbols = broken_line(rows, style["symbol"])
             name = labels.name("flow", flow)
             traces.append(
                 {
@@ -624,7 +616,7 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
         if reporter not in points:
             continue
         style = REPORTER_STYLE[reporter]
-        xs, ys, hovers, symbols = _broken_line(sorted(points[reporter], key=lambda p: p[0]), style["symbol"])
+        xs, ys, hovers, symbols = broken_line(sorted(points[reporter], key=lambda p: p[0]), style["symbol"])
         traces.append(
             {
                 "type": "scatter",

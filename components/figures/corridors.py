@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.figures.charts import approximate_key, dated_marks, firmness_keys, period_end_month
+from components.figures.charts import approximate_key, broken_line, dated_marks, firmness_keys, period_end_month
 from components.figures.style import (
     INK,
     PALETTE,
@@ -127,18 +127,9 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
             style = STATUS_STYLE[status]
             colour = METRIC_COLOURS.get(metric, PALETTE["grey"])
             if kind == "year":  # one figure a year: a line broken at missing years
-                xs, ys, recs, last = [], [], [], None
-                for r in group:  # each point keeps its own row (two figures in one year: each its own hover)
-                    year = int(r["year"])
-                    if last is not None and year - last > 1:
-                        xs.append(last + 1)
-                        ys.append(None)
-                        recs.append(None)
-                    missing = pd.isna(r["value"])
-                    xs.append(year)
-                    ys.append(None if missing else float(r["value"]))
-                    recs.append(None if missing else r)
-                    last = year
+                # each point keeps its own row (two figures in one year: each its own hover)
+                points = [(int(r["year"]), r["value"], r, None) for r in group]
+                xs, ys, recs, _markers = broken_line(points, None, blank=None)
             else:  # several a year are possible: marks only, a part of the year at the month it ends
                 recs = group
                 xs = [

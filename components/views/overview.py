@@ -107,7 +107,7 @@ def overview(ctx: Context) -> Overview:
     volumes = transforms.in_years(ctx.once("corridor_volumes", _throughputs), ctx.years)
     annual = transforms.in_years(_cited_annual(ctx), ctx.years)
     exact = transforms.in_years(ctx.once("trade_turnover", _exact_totals), ctx.years)
-    counts = {key: int((visits["direction"] == key).sum()) for key in ("AZ → KZ", "KZ → AZ", "elsewhere")}
+    counts = transforms.direction_counts(visits["direction"])
     top_domains = agreements["domain"].value_counts().head(3)
     metrics = (
         _trade_metric(ctx, exact),

@@ -123,7 +123,7 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
         found = transforms.search_rows(shown[every.columns], ctx.labels.expand(query), extra=shown["_spellings"])
         shown = shown.loc[found.index]
     filters = [*(leaders or ()), *(types or ()), query]
-    counts = transforms.visit_counts(shown)
+    counts = transforms.direction_counts(shown["direction"])
     caption = (
         ctx.lang.ngettext("{n} visit or meeting", "{n} visits or meetings", len(shown)).format(n=len(shown))
         + " — "
