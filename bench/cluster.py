@@ -167,15 +167,6 @@ def copy_app(target: Path) -> Path:
     return target
 
 
-def _proc_cpu_s(pid: int) -> float | None:
-    """utime + stime of one process, in seconds."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _group_cpu_s(pgid: int) -> float:
     total = 0.0
     for entry in Path("/proc").iterdir():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from components.shaping import export
-from components.shaping.export import bundle_zip, defuse, download_name, to_safe_csv
+from components.shaping.export import bundle_zip, defuse, to_safe_csv
 
 DANGEROUS = ["=SUM(A1)", "+1", "-2+3", "@x", "\tx", "\rx", '=HYPERLINK("http://evil","click")', "-"]
 HARMLESS = ["Baku", "2012", "1.5", "a=b", "x+1", "'=already", " =spaced", ""]
@@ -121,17 +121,6 @@ def test_line_break_inside_a_cell_cannot_start_a_new_row(value):
 @pytest.mark.parametrize("value, expected", [("=1", "'=1"), ("ok", "ok"), (-5, -5), (None, None), (2.5, 2.5)])
 def test_defuse_touches_only_text(value, expected):
     assert defuse(value) == expected
-
-
-@pytest.mark.parametrize(
-    "table, start, end, name",
-    [
-        ("trade_turnover", 2012, 2013, "trade_turnover_2012-2013.csv"),
-        ("visits", 1997, 1997, "visits_1997-1997.csv"),
-    ],
-)
-def test_download_name(table, start, end, name):
-    assert download_name(table, start, end) == name
 
 
 def test_bundle_zip_holds_each_table_defused_and_extra_files_byte_identical():

@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -224,10 +223,3 @@ def parse_partial_date(value: str) -> tuple[dt.date, int] | None:
         return dt.date(year, month, day), len(value)
     except ValueError:
         return None
-
-
-def iter_fields(package: Package) -> Iterator[tuple[str, MappingProxyType]]:
-    """(table, field) for every field of every table."""
-    for name in package.names:
-        for field in package.fields(name):
-            yield name, field

@@ -73,13 +73,6 @@ from components.i18n import Lang as _Lang  # noqa: E402 - only the symbols of fi
 _EN = _Lang()
 
 
-def _part_year_symbol(symbol: str) -> str:
-    """Part-year figures are hollow diamonds; a bound keeps its triangle, an approximate value its dot."""
-    if symbol.startswith("triangle"):
-        return symbol
-    return "diamond-open-dot" if symbol.endswith("-dot") else "diamond-open"
-
-
 def broken_line(points: list[tuple], gap_symbol: object, blank: object = "") -> tuple[list, list, list, list]:
     """x, y, hover (or any per-point item) and marker of one line from its (year, value, hover, marker) points in
     year order, with a point at every missing year (y None, hover `blank`), so the line breaks there instead of

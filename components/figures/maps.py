@@ -15,7 +15,6 @@ import json
 import math
 from collections.abc import Iterable
 from itertools import pairwise
-from pathlib import Path
 
 import pandas as pd
 import pydeck as pdk
@@ -118,11 +117,6 @@ def _number(value: object) -> float | None:
         return None if value is None or pd.isna(value) else float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _fmt(x: float) -> str:
-    """1768 -> '1,768'; 1.2 -> '1.2'."""
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
 def _selected(series: pd.Series, allowed: Iterable[str] | None) -> pd.Series:
@@ -336,11 +330,6 @@ def place_points(
 
 
 # --- layers and deck --------------------------------------------------------------------------
-
-
-def load_basemap(path: Path | str) -> dict:
-    """The bundled country outlines (GeoJSON FeatureCollection)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def water_layer() -> pdk.Layer:

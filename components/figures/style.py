@@ -333,28 +333,3 @@ def _label_lanes(layout: dict) -> None:
             }
             for name in axis["categoryarray"]
         )
-
-
-def empty_figure(message: str, lang: Lang) -> dict:
-    """A figure that says there is nothing to draw (used where a chart must still stand)."""
-    return finish(
-        [],
-        {
-            "xaxis": {"visible": False},
-            "yaxis": {"visible": False},
-            "annotations": [
-                {
-                    "text": escape(message),
-                    "showarrow": False,
-                    "x": 0.5,
-                    "y": 0.5,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "font": {"size": 14},
-                }
-            ],
-        },
-        "",
-        lang,
-        height=160,
-    )

@@ -121,11 +121,6 @@ def csv_records(df: pd.DataFrame) -> CsvRecords:
     return CsvRecords(records[0], tuple(records[1:]))
 
 
-def download_name(table: str, start: int, end: int) -> str:
-    """File name for a filtered download: <table>_<from>-<to>.csv."""
-    return f"{table}_{start}-{end}.csv"
-
-
 def slug(text: object, limit: int = 40) -> str:
     """'Ilham Aliyev, official' -> 'ilham-aliyev-official': a filter's value made safe for a file name."""
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()

@@ -190,11 +190,6 @@ def visit_direction(visits: pd.DataFrame) -> pd.Series:
     return pair.where(pair.isin(["AZ → KZ", "KZ → AZ"]), "elsewhere")
 
 
-def visit_counts(visits: pd.DataFrame) -> dict[str, int]:
-    """Visits by direction: AZ → KZ, KZ → AZ, and meetings elsewhere."""
-    return direction_counts(visit_direction(visits))
-
-
 def direction_counts(direction: pd.Series) -> dict[str, int]:
     """Visits by direction, from their visit_direction."""
     return {key: int((direction == key).sum()) for key in ("AZ → KZ", "KZ → AZ", "elsewhere")}

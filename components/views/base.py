@@ -311,7 +311,3 @@ def _text(values: pd.Series) -> pa.Array:
         ["" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v) for v in values],
         pa.string(),
     )
-
-
-def span_label(years: YearRange) -> str:
-    return years.label()
