@@ -289,11 +289,15 @@ CUT_VIEWS = {
     facts.facts: ("indicators",),
     corridors.energy: ("indicators",),
     corridors.choice: (),  # every year, whatever the range: nothing to cut
+    corridors.volumes: ("corridor_volumes",),
 }
 FILTERS = {
     visits.visits: [{"leaders": ("Ilham Aliyev",)}, {"types": ("state", "working")}, {"query": "Астана"}],
     facts.facts: [{"topic": "energy"}, {"indicator": "kz_grain_exports_to_az"}],
 }
+# Views that need a filter: no run without one. Corridors with two figures in one year and measure, ranges,
+# parts of the traffic, stated plans and several units.
+REQUIRED = {corridors.volumes: [{"corridor": c} for c in ("titr", "btc", "port_baku", "aktau_baku_sea", "cpc")]}
 CUT_RANGES = [(1991, 2030), (1996, 2005), (2001, 2001), (2012, 2016), (2013, 2022), (2022, 2024), (1927, 1994)]
 
 
@@ -302,9 +306,14 @@ CUT_RANGES = [(1991, 2030), (1996, 2005), (2001, 2001), (2012, 2016), (2013, 202
 def test_a_view_cut_from_its_shared_parts_is_the_view_made_for_the_range(view, lang):
     for a, b in CUT_RANGES:
         years = YearRange(a, b)
-        for filters in [{}, *FILTERS.get(view, [])]:
+        for filters in REQUIRED.get(view) or [{}, *FILTERS.get(view, [])]:
             made = _from_scratch(view, years, lang, CUT_VIEWS[view], **filters)
+            if isinstance(made, base.Empty) and view in REQUIRED:
+                continue  # its message names the years outside the range, which the cut tables have not
             assert _drawn(app_data.view(view, years, lang, **filters)) == _drawn(made), (a, b, filters)
+            if view is corridors.volumes:  # the cut keeps every figure of the range, and only those
+                stored = app_data.table("corridor_volumes")
+                assert made.count == len(transforms.in_years(stored[stored["corridor"] == filters["corridor"]], years))
 
 
 def test_reading_a_charts_figure_leaves_the_shared_spec_as_it_was():

@@ -9,6 +9,7 @@ line spanning the period it stands for.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import pandas as pd
 
@@ -95,17 +96,21 @@ def broken_line(points: list[tuple], gap_symbol: object, blank: object = "") -> 
 
 def firmness_keys(labels: Labels, rows: pd.DataFrame) -> list[dict]:
     """Legend entries explaining the markers that appear in `rows` (derived, bounds, approximate)."""
+    derived = "is_derived" in rows and bool(rows["is_derived"].to_numpy(dtype=bool, na_value=False).any())
+    return firmness_legend(labels, derived, set(rows["qualifier"]) if "qualifier" in rows else set())
+
+
+def firmness_legend(labels: Labels, derived: bool, qualifiers: Collection) -> list[dict]:
+    """Legend entries for derived values (if any) and the qualifiers present (bounds, approximate)."""
     _ = labels.lang._
     keys = []
-    derived = rows["is_derived"].fillna(False).astype(bool) if "is_derived" in rows else pd.Series(False)
-    qualifier = rows["qualifier"] if "qualifier" in rows else pd.Series(dtype="str")
-    if derived.any():
+    if derived:
         keys.append(legend_key(_("open marker: derived (computed by us)"), "circle-open"))
-    if (qualifier == "upper_bound").any():
+    if "upper_bound" in qualifiers:
         keys.append(legend_key(_("▼ upper bound (at most)"), "triangle-down"))
-    if (qualifier == "lower_bound").any():
+    if "lower_bound" in qualifiers:
         keys.append(legend_key(_("▲ lower bound (at least)"), "triangle-up"))
-    if (qualifier == "about").any():
+    if "about" in qualifiers:
         keys.append(legend_key(_("◎ approximate"), "circle-open-dot"))
     return keys
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from components.figures.charts import approximate_key, broken_line, dated_marks, firmness_keys, period_end_month
+from components.figures.charts import approximate_key, broken_line, dated_marks, firmness_legend, period_end_month
 from components.figures.style import (
     INK,
     PALETTE,
@@ -83,21 +83,23 @@ def _hover(labels: Labels, r: dict, unit: str) -> str:
     return "<br>".join(lines)
 
 
-def encoding_keys(labels: Labels, rows: pd.DataFrame) -> list[dict]:
+def encoding_keys(labels: Labels, records: list[dict]) -> list[dict]:
     """Legend entries for what the marks encode: colour = what is measured, line and marker = actual, planned,
-    expected or target, an own marker for part of a year or of the traffic (the unit is each panel's axis)."""
+    expected or target, an own marker for part of a year or of the traffic (the unit is each panel's axis).
+    `records`: marked() rows."""
     _ = labels.lang._
     keys = []
-    present = set(rows["metric"].dropna())
+    present = {r["metric"] for r in records if not pd.isna(r["metric"])}
     for metric in [m for m in METRIC_COLOURS if m in present] + sorted(present - set(METRIC_COLOURS)):
         colour = METRIC_COLOURS.get(metric, PALETTE["grey"])
         keys.append(legend_key(labels.name("metric", metric), "square", group=metric, colour=colour))
+    statuses = {r["status"] for r in records}
     for status, style in STATUS_STYLE.items():
-        if (rows["status"] == status).any():
+        if status in statuses:
             key = legend_key(labels.name("volume_status", status), style["symbol"], group=f"status:{status}")
             key.update(mode="lines+markers", line={"color": INK, "dash": style["dash"], "width": 2})
             keys.append(key)
-    kinds = {figure_kind(p, sc) for p, sc in zip(rows["period"], rows["scope"])}
+    kinds = {r["kind"] for r in records}
     if "part_year" in kinds:
         keys.append(legend_key(_("part of the year"), "x-open", group="kind:part_year"))
     if "part_flow" in kinds:
@@ -105,14 +107,25 @@ def encoding_keys(labels: Labels, rows: pd.DataFrame) -> list[dict]:
     return keys
 
 
-def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, source: str) -> dict:
-    """One corridor: one panel per unit (never two units on one axis); within a panel one series per metric,
-    status, part of year and scope. Lines break at missing years; a range is a bar from its low to its high
-    end; a plan, expectation or target sits at the year it is for (its hover says when it was stated)."""
-    _ = labels.lang._
+def marked(rows: pd.DataFrame, labels: Labels) -> list[dict]:
+    """The rows as corridor_figure reads them: one dict each, with what it covers (`kind`) and its hover text. A
+    row's own: a view makes them once for every year and gives each range its rows' dicts (never changed)."""
     records = rows.to_dict("records")  # grouped in Python: a pandas groupby and to_dict per series cost 10x
     for r in records:
         r["kind"] = figure_kind(r["period"], r["scope"])
+        r["hover"] = _hover(labels, r, labels.name("unit", r["unit"]))
+    return records
+
+
+def corridor_figure(
+    rows: pd.DataFrame, labels: Labels, name: str, period: str, source: str, records: list[dict] | None = None
+) -> dict:
+    """One corridor: one panel per unit (never two units on one axis); within a panel one series per metric,
+    status, part of year and scope. Lines break at missing years; a range is a bar from its low to its high
+    end; a plan, expectation or target sits at the year it is for (its hover says when it was stated).
+    `records`: marked(rows), if made already."""
+    _ = labels.lang._
+    records = marked(rows, labels) if records is None else records
     units = sorted({r["unit"] for r in records})
     layout = stacked_axes(len(units), 0.1)
     traces = []
@@ -165,22 +178,23 @@ def corridor_figure(rows: pd.DataFrame, labels: Labels, name: str, period: str, 
                         "thickness": 2,
                         "width": 7,
                     },
-                    "hovertext": [_hover(labels, {**r, "kind": kind}, unit_name) if r else "" for r in recs],
+                    "hovertext": [r["hover"] if r else "" for r in recs],
                     "hovertemplate": "%{hovertext}<extra></extra>",
                     "showlegend": False,  # the legend explains the encoding (below), not each of up to 40 series
                     "legendgroup": metric,  # a click on the metric's colour hides its series
                     **axis_refs(i),
                 }
             )
-    traces += encoding_keys(labels, rows)
-    if rows["value_high"].notna().any():
+    traces += encoding_keys(labels, records)
+    if any(not pd.isna(r["value_high"]) for r in records):
         traces.append(legend_key(_("vertical bar: a range (low to high end)"), "line-ns-open"))
-    traces += firmness_keys(labels, rows.assign(is_derived=False))
-    if (rows["year_approx"] == True).any():  # noqa: E712 - nullable boolean
+    traces += firmness_legend(labels, False, {r["qualifier"] for r in records})
+    if any(r["year_approx"] is True for r in records):
         traces.append(legend_key(_("horizontal bar: the year is approximate"), "line-ew-open"))
     x_axes = [k for k in layout if k.startswith("xaxis")]
     y_axes = {("yaxis" if i == 1 else f"yaxis{i}"): labels.name("unit", u) for i, u in enumerate(units, start=1)}
-    span = rows["year"].max() - rows["year"].min()
+    years = [r["year"] for r in records]
+    span = max(years) - min(years)
     ticks = {"tickformat": "d", "dtick": 1 if span < 14 else 2}
     merge(
         layout,

@@ -98,10 +98,15 @@ class YearGrid:
     keep_missing: bool = False  # rows with no year are in every range (as filters.filter_years(keep_missing=))
 
     def cut(self, span: YearRange) -> Grid:
-        keep = (self.years >= span.start) & (self.years <= span.end)
-        if self.keep_missing:
-            keep |= np.isnan(self.years)
-        return Grid(self.grid.rows.filter(pa.array(keep)), self.grid.links)
+        return Grid(self.grid.rows.filter(pa.array(years_in(self.years, span, self.keep_missing))), self.grid.links)
+
+
+def years_in(years: np.ndarray, span: YearRange, keep_missing: bool = False) -> np.ndarray:
+    """Which of these years (float, NaN for none) lie in the span: what filters.filter_years keeps."""
+    keep = (years >= span.start) & (years <= span.end)
+    if keep_missing:
+        keep |= np.isnan(years)
+    return keep
 
 
 class MadeOnce:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from components.figures import corridors as figures
 from components.shaping import corridors as shaping
 from components.shaping import transforms
 from components.views import facts
-from components.views.base import Chart, Context, Download, Empty, Grid, needs
+from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs, years_in
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,7 @@ def _volumes(ctx: Context) -> pd.DataFrame:
     return ctx.cite(transforms.in_years(ctx.once("corridor_volumes", shaping.normalise_units), ctx.years))
 
 
-def _stored(ctx: Context, corridor: str) -> pd.DataFrame:
-    rows = transforms.in_years(ctx.table("corridor_volumes"), ctx.years)
-    return rows[rows["corridor"] == corridor]
-
-
-def volume_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
+def volume_grid(ctx: Context, rows: pd.DataFrame) -> YearGrid:
     _ = ctx._
     show = rows.assign(
         when=[ctx.labels.period(p, y) for p, y in zip(rows["period"], rows["year"])],
@@ -100,7 +97,7 @@ def volume_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
         stated=[str(int(s)) if pd.notna(s) else "" for s in rows["stated_year"]],
         cargo_name=ctx.labels.names("cargo", rows["cargo"]),
     )
-    return ctx.grid(
+    return ctx.year_grid(
         show,
         {
             "when": _("Year or period"),
@@ -118,15 +115,49 @@ def volume_grid(ctx: Context, rows: pd.DataFrame) -> Grid:
     )
 
 
+@dataclass(frozen=True)
+class _EveryVolume:
+    """One corridor's figures of every year, made once per (data version, language, corridor) and cut to each
+    range: each row is one figure of one year, so cutting after is cutting before."""
+
+    rows: pd.DataFrame  # units normalised, cited
+    records: tuple[dict, ...]  # the same rows as the chart reads them (figures.marked)
+    years: np.ndarray
+    table: YearGrid
+    stored: pd.DataFrame  # the rows as stored: the download, each figure in the unit its source gives
+    stored_years: np.ndarray
+    disagreements: Grid  # every discrepancy about any of the rows
+    subjects: tuple[frozenset[str], ...]  # the row keys each of those names
+
+
+def _every_volume(ctx: Context, corridor: str) -> _EveryVolume:
+    every = ctx.cite(ctx.once("corridor_volumes", shaping.normalise_units))
+    rows = every[every["corridor"] == corridor]
+    table = ctx.table("corridor_volumes")
+    stored = table[table["corridor"] == corridor]
+    found = shaping.matching_disagreements(ctx.table("discrepancies"), shaping.keys_of("corridor_volumes", rows))
+    subjects = tuple(frozenset(x.strip() for x in s.split(";")) for s in found["subjects"].fillna(""))
+    return _EveryVolume(
+        rows,
+        tuple(figures.marked(rows, ctx.labels)),
+        rows["year"].to_numpy(dtype=float, na_value=np.nan),
+        volume_grid(ctx, rows),
+        stored,
+        stored["year"].to_numpy(dtype=float, na_value=np.nan),
+        ctx.disagreement_grid(found),
+        subjects,
+    )
+
+
 @needs("corridor_volumes", "routes", "facilities", optional=("events", "agreements"))
 def volumes(ctx: Context, corridor: str) -> Volumes | Empty:
     _ = ctx._
     name = corridor_name(ctx, corridor)
-    rows = _volumes(ctx)
-    rows = rows[rows["corridor"] == corridor]
+    every = ctx.shared(("volumes", corridor), lambda: _every_volume(ctx, corridor))
+    keep = years_in(every.years, ctx.years)
+    rows = every.rows[keep]
     if rows.empty:
-        everything = ctx.table("corridor_volumes")
-        other_years = everything[everything["corridor"] == corridor]["year"]
+        other_years = every.stored["year"]
         if other_years.empty:
             return Empty(
                 _(
@@ -153,20 +184,25 @@ def volumes(ctx: Context, corridor: str) -> Volumes | Empty:
         )
     else:
         summary = _("{title}: {n} figures, none of them an actual throughput.").format(title=title, n=len(rows))
+    records = [r for r, k in zip(every.records, keep) if k]
     chart = Chart(
         f"corridor_{corridor}",
-        figures.corridor_figure(rows, ctx.labels, name, span.label(), ctx.source_line(rows, compact=True)),
+        figures.corridor_figure(
+            rows, ctx.labels, name, span.label(), ctx.source_line(rows, compact=True), records=records
+        ),
         title,
         summary,
         ctx.file_stem(f"corridor_{corridor}", span),
     )
-    found = shaping.matching_disagreements(ctx.table("discrepancies"), shaping.keys_of("corridor_volumes", rows))
+    keys = shaping.keys_of("corridor_volumes", rows)
+    named = pa.array([bool(keys & s) for s in every.subjects], pa.bool_())
+    stored = years_in(every.stored_years, ctx.years)
     return Volumes(
         chart,
-        volume_grid(ctx, rows),
-        ctx.disagreement_grid(found),
+        every.table.cut(ctx.years),
+        Grid(every.disagreements.rows.filter(named), every.disagreements.links),
         ctx.download(  # as stored: each figure in the unit its source gives
-            _stored(ctx, corridor),
+            ctx.cut_csv(("stored", corridor), lambda: every.stored, every.stored.index[stored]),
             f"corridor_volumes_{corridor}",
             _("Download the figures for {name} (CSV)").format(name=name),
             "dl.corridor_volumes",
