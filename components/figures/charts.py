@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
 
 from components.figures.style import (
@@ -604,7 +605,8 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
     totals = annual[annual["flow"] == "total"]
     points: dict[str, list] = {}
     what, unit = _("total turnover"), _("million USD")
-    for row, mark in zip(totals.to_dict("records"), _symbols(totals, "circle")):
+    read = [c for c in ("reporter", "year", "period", "value_usd_m", "is_derived", "qualifier", "cite") if c in totals]
+    for row, mark in zip(totals[read].to_dict("records"), _symbols(totals, "circle")):
         base = REPORTER_STYLE.get(row["reporter"], REPORTER_STYLE["other"])["symbol"]
         hover = _point_hover(labels, row, what, unit)
         points.setdefault(row["reporter"], []).append(
@@ -630,15 +632,15 @@ def combined_timeline(annual: pd.DataFrame, marks: pd.DataFrame, labels: Labels,
                 **axis_refs(1),
             }
         )
-    drawn = marks[["lane", "date_start", "date_precision"]].assign(
-        hover=list(marks["hover"]) if "hover" in marks.columns else mark_hover(marks, labels)
-    )
+    hovers = list(marks["hover"]) if "hover" in marks.columns else mark_hover(marks, labels)
+    lane_of = marks["lane"].to_numpy()
     for lane in LANES:
-        rows = drawn[drawn["lane"] == lane]
-        if rows.empty:
+        picked = np.flatnonzero(lane_of == lane)
+        if not len(picked):
             continue
+        rows = marks.iloc[picked]
         colour, symbol = LANE_STYLE[lane]
-        hover = list(rows["hover"])
+        hover = [hovers[i] for i in picked]
         traces += dated_marks(
             rows, [lane_name(labels, lane)] * len(rows), lane_name(labels, lane), hover, colour, symbol, row=2
         )
@@ -924,7 +926,10 @@ def chronology_figure(items: pd.DataFrame, labels: Labels, period: str, source: 
     traces in all (marks, the spans of approximate dates, the rings of disagreements): a browser draws a few
     hundred marks as fast as a bare chart."""
     _ = labels.lang._
-    order = items.sort_values(["lane_order", "date_start"], kind="stable")
+    if "chart_order" in items.columns:  # each row's place in every row's order (see views.chronology._display)
+        order = items.iloc[np.argsort(items["chart_order"].to_numpy(), kind="stable")]
+    else:
+        order = items.sort_values(["lane_order", "date_start"], kind="stable")
     lanes = list(dict.fromkeys(order["lane"]))
     hover = list(order["hover"]) if "hover" in order.columns else chronology_hover(order, labels)
     colours = [CATEGORY_COLOURS.get(k, PALETTE["grey"]) for k in order["colour_key"]]

@@ -26,7 +26,7 @@ def source_ids_in(*frames: pd.DataFrame | None, columns: tuple[str, ...] = ("sou
             continue
         for column in columns:
             if column in frame.columns:
-                for value in frame[column]:
+                for value in dict.fromkeys(frame[column].tolist()):  # each distinct value once, in order
                     for sid in split_ids(value):
                         seen.setdefault(sid, None)
     return list(seen)
@@ -67,8 +67,12 @@ def with_citations(df: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
 
 
 def source_rows(sources: pd.DataFrame | None) -> dict[str, dict]:
-    """source_id -> its row as a dict (made once per sources.csv version: the lines below look ids up)."""
-    return {} if sources is None else {r["source_id"]: r for r in sources.to_dict("records")}
+    """source_id -> how source lines name it (made once per sources.csv version: the lines below look ids up)."""
+    return {} if sources is None else {r["source_id"]: _naming(r) for r in sources.to_dict("records")}
+
+
+def _naming(row: Mapping) -> dict:
+    return {"citation": short_citation(row), "outlet": _outlet(row), "article": row.get("kind") == "article"}
 
 
 def source_line(
@@ -84,11 +88,11 @@ def source_line(
     by_id = source_rows(sources) if isinstance(sources, pd.DataFrame) else (sources or {})
     if not by_id:
         return _("Sources: {list}.").format(list="; ".join(ids))
-    rows = [by_id.get(sid, {"source_id": sid}) for sid in ids]
+    rows = [by_id.get(sid) or _naming({"source_id": sid}) for sid in ids]
     if not compact:
-        return _("Sources: {list}.").format(list="; ".join(dict.fromkeys(short_citation(r) for r in rows)))
-    ranked = sorted(rows, key=lambda r: r.get("kind") != "article")  # the articles first, then in order of use
-    names = list(dict.fromkeys(_outlet(r) for r in ranked))
+        return _("Sources: {list}.").format(list="; ".join(dict.fromkeys(r["citation"] for r in rows)))
+    ranked = sorted(rows, key=lambda r: not r["article"])  # the articles first, then in order of use
+    names = list(dict.fromkeys(r["outlet"] for r in ranked))
     if len(names) > MAX_NAMED:
         rest = len(names) - MAX_NAMED
         return lang.ngettext(

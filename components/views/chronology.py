@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from components.figures import charts
@@ -158,7 +159,12 @@ def _display(ctx: Context) -> pd.DataFrame:
         colour_key=everything["topic"],
         lane_order=everything["topic"].map({t: i for i, t in enumerate(LANE_ORDER)}).fillna(99),
     )
-    return show.assign(hover=charts.chronology_hover(show, ctx.labels))
+    # the chart's order (lane, then date; stable), as each row's place in it: a range's rows sorted by their
+    # places are in the order sorting them would give, for one sort of one number
+    sorted_rows = show.reset_index(drop=True).sort_values(["lane_order", "date_start"], kind="stable").index
+    places = np.empty(len(show), dtype=np.int64)
+    places[sorted_rows.to_numpy()] = np.arange(len(show))
+    return transforms.cuttable(show.assign(hover=charts.chronology_hover(show, ctx.labels), chart_order=places))
 
 
 @needs("events", "visits", "agreements", optional=("commission_sessions",))

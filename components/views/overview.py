@@ -73,30 +73,33 @@ def _volume_metric(ctx: Context, volumes: pd.DataFrame) -> Metric:
 
 def _directions(visits: pd.DataFrame) -> pd.DataFrame:
     """Each visit's year and direction (what the headline counts), of every year (Context.once)."""
-    return pd.DataFrame({"year": visits["year"], "direction": transforms.visit_direction(visits)})
+    return transforms.cuttable(pd.DataFrame({"year": visits["year"], "direction": transforms.visit_direction(visits)}))
 
 
 def _domains(agreements: pd.DataFrame) -> pd.DataFrame:
     """Each document's year and domain (what the headline counts), of every year (Context.once)."""
-    return agreements[["year", "domain"]]
+    return transforms.cuttable(agreements[["year", "domain"]])
 
 
 def _cited_annual(ctx: Context) -> pd.DataFrame:
     """Every year's full-year turnover, cited: made once per data version and language (Context.shared)."""
-    return ctx.shared("annual", lambda: ctx.cite(ctx.once("trade_turnover", transforms.annual_turnover)))
+    return ctx.shared(
+        "annual", lambda: transforms.cuttable(ctx.cite(ctx.once("trade_turnover", transforms.annual_turnover)))
+    )
 
 
 def _exact_totals(trade: pd.DataFrame) -> pd.DataFrame:
     """The full-year totals given as plain figures (what latest_turnover reads), of every year (Context.once)."""
     annual = transforms.annual_turnover(trade)
-    return annual[(annual["flow"] == "total") & annual["qualifier"].isna()].reset_index(drop=True)
+    return transforms.cuttable(annual[(annual["flow"] == "total") & annual["qualifier"].isna()].reset_index(drop=True))
 
 
 def _throughputs(volumes: pd.DataFrame) -> pd.DataFrame:
     """The actual annual throughputs of whole routes (what largest_volume reads), of every year (Context.once)."""
     v = normalise_units(volumes)
     keep = (v["status"] == "actual") & (v["metric"] == "throughput") & (v["period"] == "annual") & v["scope"].isna()
-    return v[keep].reset_index(drop=True)
+    read = ["year", "corridor", "value", "unit", "qualifier", "status", "metric", "period", "scope"]
+    return transforms.cuttable(v.loc[keep, read].reset_index(drop=True))
 
 
 @needs("trade_turnover", "visits", "agreements", "corridor_volumes")
@@ -189,14 +192,14 @@ def _every_row(ctx: Context) -> _EveryRow:
         "detail": _("Detail"),
         "cite": _("Source"),
     }
-    return _EveryRow(rows, ctx.year_grid(rows, columns))
+    return _EveryRow(transforms.cuttable(rows), ctx.year_grid(rows, columns))
 
 
 def _display_marks(ctx: Context) -> pd.DataFrame:
     """timeline_marks of every year with their hover text: made once per data version and language (ctx.shared),
     then cut to each range's years (each mark is one visit or document, so cutting after is cutting before)."""
     marks = timeline_marks(ctx, ctx.table("visits"), ctx.table("agreements"))
-    return marks.assign(hover=charts.mark_hover(marks, ctx.labels))
+    return transforms.cuttable(marks.assign(hover=charts.mark_hover(marks, ctx.labels)))
 
 
 def timeline_marks(ctx: Context, visits: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:

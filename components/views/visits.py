@@ -84,7 +84,7 @@ def _every_visit(ctx: Context) -> _EveryVisit:
             docs=[str(int(d)) if pd.notna(d) else "" for d in shown["documents_signed"]],
         )
         show = show.assign(_hover=charts.visit_hover(show, ctx.labels), _spellings=spellings(ctx, visits, VISIT_NAMES))
-        return _EveryVisit(show, columns)
+        return _EveryVisit(transforms.cuttable(show), columns)
 
     return ctx.shared("every_visit", make)
 
