@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from components.i18n import Lang
+from components.shaping import corridors as shaping_corridors
 from components.shaping import export, provenance
 from components.shaping.filters import YearRange
 from components.shaping.labels import Labels
@@ -264,6 +265,13 @@ class Context:
             text += "–" + self.lang.compact(float(high))
         return text
 
+    def disagreements(self, table: str, rows: pd.DataFrame) -> Grid:
+        """disagreement_grid of the discrepancies about any of these rows of `table`: every discrepancy's cells are
+        made once per data version and language (Context.shared) and picked by the rows' keys."""
+        every = self.shared(("disagreements",), lambda: _Disagreements.of(self))
+        keys = shaping_corridors.keys_of(table, rows)
+        return Grid(every.grid.rows.filter(pa.array([bool(keys & s) for s in every.subjects], pa.bool_())))
+
     def disagreement_grid(self, found: pd.DataFrame) -> Grid:
         """Disagreements side by side: what, each version with its sources, how it is kept."""
         _ = self._
@@ -286,6 +294,22 @@ class Context:
 
     def yes(self, flag: object) -> str:
         return self._("yes") if flag is True or flag == True else ""  # noqa: E712 - pandas booleans
+
+
+@dataclass(frozen=True)
+class _Disagreements:
+    """Every discrepancy as disagreement_grid shows it, with the row keys each names (its `subjects`)."""
+
+    grid: Grid
+    subjects: tuple[frozenset[str], ...]
+
+    @classmethod
+    def of(cls, ctx: Context) -> _Disagreements:
+        found = ctx.table("discrepancies")
+        if found is None or found.empty:
+            return cls(ctx.disagreement_grid(found), ())
+        subjects = tuple(frozenset(x.strip() for x in s.split(";")) for s in found["subjects"].fillna(""))
+        return cls(ctx.disagreement_grid(found), subjects)
 
 
 @dataclass(frozen=True)

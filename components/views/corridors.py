@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from components.figures import corridors as figures
 from components.shaping import corridors as shaping
@@ -126,8 +125,6 @@ class _EveryVolume:
     table: YearGrid
     stored: pd.DataFrame  # the rows as stored: the download, each figure in the unit its source gives
     stored_years: np.ndarray
-    disagreements: Grid  # every discrepancy about any of the rows
-    subjects: tuple[frozenset[str], ...]  # the row keys each of those names
 
 
 def _every_volume(ctx: Context, corridor: str) -> _EveryVolume:
@@ -135,8 +132,6 @@ def _every_volume(ctx: Context, corridor: str) -> _EveryVolume:
     rows = every[every["corridor"] == corridor]
     table = ctx.table("corridor_volumes")
     stored = table[table["corridor"] == corridor]
-    found = shaping.matching_disagreements(ctx.table("discrepancies"), shaping.keys_of("corridor_volumes", rows))
-    subjects = tuple(frozenset(x.strip() for x in s.split(";")) for s in found["subjects"].fillna(""))
     return _EveryVolume(
         rows,
         tuple(figures.marked(rows, ctx.labels)),
@@ -144,8 +139,6 @@ def _every_volume(ctx: Context, corridor: str) -> _EveryVolume:
         volume_grid(ctx, rows),
         stored,
         stored["year"].to_numpy(dtype=float, na_value=np.nan),
-        ctx.disagreement_grid(found),
-        subjects,
     )
 
 
@@ -194,13 +187,11 @@ def volumes(ctx: Context, corridor: str) -> Volumes | Empty:
         summary,
         ctx.file_stem(f"corridor_{corridor}", span),
     )
-    keys = shaping.keys_of("corridor_volumes", rows)
-    named = pa.array([bool(keys & s) for s in every.subjects], pa.bool_())
     stored = years_in(every.stored_years, ctx.years)
     return Volumes(
         chart,
         every.table.cut(ctx.years),
-        Grid(every.disagreements.rows.filter(named), every.disagreements.links),
+        ctx.disagreements("corridor_volumes", rows),
         ctx.download(  # as stored: each figure in the unit its source gives
             ctx.cut_csv(("stored", corridor), lambda: every.stored, every.stored.index[stored]),
             f"corridor_volumes_{corridor}",

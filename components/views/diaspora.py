@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from components.figures import charts
-from components.shaping import corridors as shaping_corridors
 from components.shaping import transforms
 from components.views import facts
 from components.views.base import Chart, Context, Download, Empty, Grid, MadeOnce, needs
@@ -144,8 +143,5 @@ def _drawn(ctx: Context, shown: pd.DataFrame) -> _Drawn:
             "note": _("Note"),
         },
     )
-    found = shaping_corridors.matching_disagreements(
-        ctx.table("discrepancies"), shaping_corridors.keys_of("diaspora", shown)
-    )
     csv = ctx.csv(shown.drop(columns=["cite", *DISPLAY]))
-    return _Drawn(chart, spread, grid, ctx.disagreement_grid(found), ctx.source_line(shown), csv)
+    return _Drawn(chart, spread, grid, ctx.disagreements("diaspora", shown), ctx.source_line(shown), csv)

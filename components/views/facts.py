@@ -158,15 +158,12 @@ def topic_figures(ctx: Context, topics: tuple[str, ...], indicator: str, key: st
         chart = ctx.shared(
             ("chart", key, chosen, tuple(series.index)), lambda: _chart(ctx, series, key, chosen, labels_of[chosen])
         )
-    found = shaping_corridors.matching_disagreements(
-        ctx.table("discrepancies"), shaping_corridors.keys_of("indicators", rows)
-    )
     return TopicFigures(
         _every_year_grid(ctx, topics).cut(ctx.years),
         choices,
         chosen,
         chart,
-        ctx.disagreement_grid(found),
+        ctx.disagreements("indicators", rows),
         ctx.download(
             ctx.cut_csv("indicators", lambda: as_stored(ctx.shared("indicators", lambda: _display(ctx))), rows.index),
             f"indicators_{'_'.join(topics)}",

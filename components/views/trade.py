@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from components.figures import charts
-from components.shaping import corridors as shaping_corridors
 from components.shaping import transforms
 from components.views import facts
 from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs
@@ -29,7 +28,9 @@ class Turnover:
 
 
 def _shown(ctx: Context) -> pd.DataFrame:
-    return ctx.cite(transforms.in_years(ctx.table("trade_turnover"), ctx.years))
+    """The range's figures, cited (every year's cited once per data version and language, then cut)."""
+    every = ctx.shared("cited", lambda: transforms.cuttable(ctx.cite(ctx.table("trade_turnover"))))
+    return transforms.in_years(every, ctx.years)
 
 
 def _wide_table(ctx: Context) -> pd.DataFrame:
@@ -68,7 +69,7 @@ def _wide_shown(ctx: Context, wide: pd.DataFrame) -> pd.DataFrame:
         (r, y): dict(item.split(":") for item in q.split(", ") if item)
         for r, y, q in zip(wide["reporter"], wide["year"], wide["qualified"])
     }
-    return wide.assign(
+    shown = wide.assign(
         reporter_name=ctx.labels.names("reporter", wide["reporter"]),
         year_text=wide["year"].astype(int).astype(str),
         **{
@@ -83,6 +84,7 @@ def _wide_shown(ctx: Context, wide: pd.DataFrame) -> pd.DataFrame:
         ],
         derived_text=[", ".join(ctx.labels.name("flow", f) for f in d.split(", ") if f) for d in wide["derived"]],
     )
+    return transforms.cuttable(shown)
 
 
 def _row_cells(ctx: Context, rows: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +137,7 @@ def _every_year(ctx: Context) -> _EveryYear:
         derived = cited[cited["is_derived"].fillna(False).astype(bool)]
         columns = _row_columns(ctx)
         grids = (ctx.year_grid(_row_cells(ctx, f), columns) for f in (part, others, derived))
-        return _EveryYear(annual, part, others, *grids)
+        return _EveryYear(*(transforms.cuttable(f) for f in (annual, part, others)), *grids)
 
     return ctx.shared("every_year", make)
 
@@ -193,15 +195,13 @@ def turnover(ctx: Context) -> Turnover | Empty:
     )
     wide = machine = _wide_table(ctx)
     grid = _wide_grid(ctx)
-    keys = shaping_corridors.keys_of("trade_turnover", shown)
-    found = shaping_corridors.matching_disagreements(ctx.table("discrepancies"), keys)
     return Turnover(
         chart=chart,
         full_years=grid,
         part_years=every.part_grid.cut(ctx.years),
         others=every.others_grid.cut(ctx.years),
         derived=every.derived_grid.cut(ctx.years),
-        disagreements=ctx.disagreement_grid(found),
+        disagreements=ctx.disagreements("trade_turnover", shown),
         download_shown=ctx.download(
             machine.drop(columns=["qualified"]),
             "trade_turnover_by_year",

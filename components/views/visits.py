@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from components.figures import charts
-from components.shaping import corridors as shaping_corridors
 from components.shaping import transforms
 from components.views.base import Chart, Context, Download, Empty, Grid, needs
 
@@ -132,9 +131,7 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
         )
     )
     grid = ctx.grid(shown, _visit_columns(ctx))
-    found = shaping_corridors.matching_disagreements(
-        ctx.table("discrepancies"), shaping_corridors.keys_of("visits", shown)
-    )
+    found = ctx.disagreements("visits", shown)
     stored = [c for c in every.columns if c not in ("direction", "year", "date_start")]
     download = ctx.download(
         ctx.cut_csv("visits", lambda: every.rows[stored], shown.index),
@@ -151,7 +148,7 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
             _("No visits match these filters in {years}.").format(years=ctx.years.label()),
             caption,
             grid,
-            ctx.disagreement_grid(found),
+            found,
             download,
             ctx.source_line(shown),
             0,
@@ -179,7 +176,7 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
         None,
         caption,
         grid,
-        ctx.disagreement_grid(found),
+        found,
         download,
         ctx.source_line(shown),
         len(shown),
