@@ -133,7 +133,7 @@ def _every_volume(ctx: Context, corridor: str) -> _EveryVolume:
     table = ctx.table("corridor_volumes")
     stored = table[table["corridor"] == corridor]
     return _EveryVolume(
-        rows,
+        transforms.cuttable(rows),
         tuple(figures.marked(rows, ctx.labels)),
         rows["year"].to_numpy(dtype=float, na_value=np.nan),
         volume_grid(ctx, rows),

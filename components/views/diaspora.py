@@ -33,14 +33,16 @@ def _display(ctx: Context) -> pd.DataFrame:
     """Every diaspora row (all years) cited, with its display text in the reader's language: made once per data
     version and language (ctx.shared), then cut to each range's years."""
     rows = ctx.cite(ctx.table("diaspora"))
-    return rows.assign(
-        group_name=ctx.labels.names("group", rows["group"]),
-        value=[
-            ctx.number(v, 0, q) + ("–" + ctx.number(h, 0) if pd.notna(h) else "")
-            for v, h, q in zip(rows["population"], rows["population_high"], rows["qualifier"])
-        ],
-        measure_name=ctx.labels.names("measure", rows["measure"]),
-        hover=charts.diaspora_hover(rows, ctx.labels),
+    return transforms.cuttable(
+        rows.assign(
+            group_name=ctx.labels.names("group", rows["group"]),
+            value=[
+                ctx.number(v, 0, q) + ("–" + ctx.number(h, 0) if pd.notna(h) else "")
+                for v, h, q in zip(rows["population"], rows["population_high"], rows["qualifier"])
+            ],
+            measure_name=ctx.labels.names("measure", rows["measure"]),
+            hover=charts.diaspora_hover(rows, ctx.labels),
+        )
     )
 
 

@@ -48,21 +48,23 @@ def _display(ctx: Context) -> pd.DataFrame:
     version and language (ctx.shared), then cut to the topics and years asked for."""
     _ = ctx._
     rows = ctx.cite(ctx.table("indicators"))
-    return rows.assign(
-        topic_name=ctx.labels.names("topic", rows["topic"]),
-        when=[
-            ctx.labels.period(p if isinstance(p, str) and not p[:1].isdigit() else "", y)
-            + (f" ({p})" if isinstance(p, str) and p[:1].isdigit() else "")
-            if pd.notna(y)
-            else (p if isinstance(p, str) else _("not dated"))
-            for p, y in zip(rows["period"], rows["year"])
-        ],
-        value_text=[ctx.compact(v, h, q) for v, h, q in zip(rows["value"], rows["value_high"], rows["qualifier"])],
-        unit_name=ctx.labels.names("unit", rows["unit"]),
-        country_name=ctx.labels.names("country", rows["country"]),
-        stated=[str(int(s)) if pd.notna(s) else "" for s in rows["stated_year"]],
-        derived_text=[ctx.yes(d) for d in rows["is_derived"]],
-        hover=charts.indicator_hover(rows, ctx.labels),
+    return transforms.cuttable(
+        rows.assign(
+            topic_name=ctx.labels.names("topic", rows["topic"]),
+            when=[
+                ctx.labels.period(p if isinstance(p, str) and not p[:1].isdigit() else "", y)
+                + (f" ({p})" if isinstance(p, str) and p[:1].isdigit() else "")
+                if pd.notna(y)
+                else (p if isinstance(p, str) else _("not dated"))
+                for p, y in zip(rows["period"], rows["year"])
+            ],
+            value_text=[ctx.compact(v, h, q) for v, h, q in zip(rows["value"], rows["value_high"], rows["qualifier"])],
+            unit_name=ctx.labels.names("unit", rows["unit"]),
+            country_name=ctx.labels.names("country", rows["country"]),
+            stated=[str(int(s)) if pd.notna(s) else "" for s in rows["stated_year"]],
+            derived_text=[ctx.yes(d) for d in rows["is_derived"]],
+            hover=charts.indicator_hover(rows, ctx.labels),
+        )
     )
 
 
