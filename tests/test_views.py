@@ -14,7 +14,8 @@ import pytest
 
 from components import app_data
 from components.figures import maps
-from components.shaping import transforms
+from components.shaping import corridors as shaping_corridors
+from components.shaping import export, transforms
 from components.shaping.filters import YearRange
 from components.views import base, chronology, corridors, diaspora, facts, overview, sources, trade, visits
 from components.views import map as route_map
@@ -375,3 +376,68 @@ def test_a_figure_whose_sources_give_different_scales_is_drawn_in_one_unit(view,
     hovers = [h for t in result.chart.spec["data"] for h in (t.get("hovertext") or [])]
     units_said = {re.match(r"<b>[^<]*</b>: (?:[≤≥≈] )?\S+ (.+?)(?: · |<br>)", h).group(1) for h in hovers}
     assert units_said == set(rows["unit"]), units_said  # each point says its value as its source gives it
+
+
+@pytest.mark.parametrize(
+    "table, pick",
+    [
+        ("trade_turnover", lambda t: t[t["year"].between(2010, 2016)]),
+        ("trade_turnover", lambda t: t[t["year"] == 1995]),
+        ("corridor_volumes", lambda t: t[t["corridor"] == "titr"]),
+        ("indicators", lambda t: t.head(40)),
+        ("visits", lambda t: t[t["year"] >= 2019]),
+        ("diaspora", lambda t: t),
+        ("visits", lambda t: t.head(0)),
+    ],
+)
+def test_a_views_disagreements_are_the_discrepancies_about_its_rows(table, pick):
+    """Context.disagreements picks from every discrepancy's cells made once: the same grid as matching the
+    discrepancies against the rows' keys and making their cells for those rows."""
+    given = {n: app_data.table(n) for n in (table, "discrepancies", "sources", "names")}
+    ctx = base.Context(given, full(), app_data._labels("en", given["names"]), app_data._citations(given["sources"]))
+    rows = pick(given[table])
+    keys = shaping_corridors.keys_of(table, rows)
+    want = ctx.disagreement_grid(shaping_corridors.matching_disagreements(given["discrepancies"], keys))
+    got = ctx.disagreements(table, rows)
+    assert got.rows.to_pylist() == want.rows.to_pylist()
+    assert got.rows.schema.names == want.rows.schema.names
+    if table == "corridor_volumes":
+        assert got.num_rows > 0  # TITR's 2022 throughput is given two ways
+
+
+def test_a_view_shows_no_disagreements_when_there_are_none_to_show():
+    ctx = base.Context({"discrepancies": None}, full(), app_data._labels("en", app_data.table("names")))
+    rows = app_data.table("visits")
+    assert ctx.disagreements("visits", rows).num_rows == 0
+    sample = pd.DataFrame(
+        {
+            "topic": ["a", "b", "c"],
+            "subjects": ["visits:2019-01-01 ; visits:2020-02-02", None, "trade_turnover:2019:annual:total"],
+            "claim_a": ["x", "y", "z"],
+            "claim_b": ["x2", "y2", "z2"],
+            "source_a": ["s1", "s2", "s3"],
+            "source_b": ["s4", "s5", "s6"],
+            "note": ["", "", ""],
+        }
+    )
+    ctx = base.Context({"discrepancies": sample}, full(), app_data._labels("en", app_data.table("names")))
+    two = pd.DataFrame({"date": ["2020-02-02", "2021-01-01"]})
+    assert [r["What"] for r in ctx.disagreements("visits", two).rows.to_pylist()] == ["a"]  # spaces around ';'
+    assert ctx.disagreements("visits", two.head(0)).num_rows == 0
+
+
+def test_a_cuttable_frame_cuts_to_the_same_rows_values_and_files():
+    """transforms.cuttable changes how text columns are held, not what a cut of them shows or downloads."""
+    for name in ("visits", "indicators", "trade_turnover", "corridor_volumes"):
+        frame = app_data.table(name)
+        held = transforms.cuttable(frame)
+        assert list(held.columns) == list(frame.columns)
+        for span in (YearRange(1991, 2030), YearRange(2005, 2012), YearRange(2019, 2019)):
+            a, b = transforms.in_years(frame, span), transforms.in_years(held, span)
+            assert a.index.equals(b.index)
+            assert export.to_safe_csv(a) == export.to_safe_csv(b), (name, span)
+            assert _cells(a) == _cells(b), (name, span)
+
+
+def _cells(frame: pd.DataFrame) -> list[list]:
+    return frame.astype(object).where(frame.notna(), None).values.tolist()
