@@ -153,7 +153,8 @@ def test_diaspora_ranges_holding_the_same_rows_share_one_build_but_name_their_ow
     same = next(p for p in pairs if key(*p[0]) == key(*p[1]) and key(*p[0])[0])
     differ = next(p for p in pairs if key(*p[0]) != key(*p[1]))
     a, b = (app_data.view(diaspora.diaspora, YearRange(*r), "en") for r in same)
-    assert a.grid is b.grid and a.chart is b.chart, "the same rows built twice"
+    assert a.chart is b.chart, "the same rows drawn twice"
+    assert a.grid.rows.equals(b.grid.rows) and a.spread.rows.equals(b.spread.rows)  # cut from every year's, once
     assert a.download.file_name != b.download.file_name, "a download named after another range"
     c, d = (app_data.view(diaspora.diaspora, YearRange(*r), "en") for r in differ)
     assert (c.grid.rows, getattr(c.others, "rows", None)) != (d.grid.rows, getattr(d.others, "rows", None))
@@ -441,3 +442,14 @@ def test_a_cuttable_frame_cuts_to_the_same_rows_values_and_files():
 
 def _cells(frame: pd.DataFrame) -> list[list]:
     return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+
+def test_the_wide_trade_download_cut_from_every_years_records_is_the_ranges_table():
+    wide = transforms.every_year_table(app_data.table("trade_turnover"))
+    records = trade._WideRecords.of(wide)
+    for a in range(1990, 2028, 3):
+        for b in range(a, 2030, 4):
+            span = YearRange(a, b)
+            want = export.to_safe_csv(transforms.table_in_years(wide, span).drop(columns=["qualified"]))
+            assert records.of_years(span) == want, (a, b)
+            assert records.count(span) == len(transforms.table_in_years(wide, span))

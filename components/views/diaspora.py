@@ -10,7 +10,7 @@ import pandas as pd
 from components.figures import charts
 from components.shaping import transforms
 from components.views import facts
-from components.views.base import Chart, Context, Download, Empty, Grid, MadeOnce, needs
+from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ def _display(ctx: Context) -> pd.DataFrame:
 @needs("diaspora", optional=("indicators",))
 def diaspora(ctx: Context) -> Diaspora | Empty:
     _ = ctx._
-    shown = transforms.in_years(ctx.shared("rows", lambda: _display(ctx)), ctx.years)
+    every = ctx.shared("rows", lambda: _display(ctx))
+    shown = transforms.in_years(every, ctx.years)
     if shown.empty:
         return Empty(
             _("No population figures in {years}. Widen the year range in the sidebar.").format(years=ctx.years.label())
@@ -57,25 +58,25 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
     rows = facts.indicator_rows(ctx, ("diaspora",)) if ctx.table("indicators") is not None else None
     if rows is not None and rows.empty:
         rows = None
-    # Everything but the downloads' file names depends on the years only through the rows in range: ranges that
-    # hold the same rows (sparse tables: most do) share one build, for the population rows and the other figures
-    # apart.
+    # The chart depends on the years only through the rows in range: ranges that hold the same rows share it (for
+    # the population rows and the other figures apart). The tables are made for every year once and cut.
     drawn = ctx.shared(("drawn", tuple(shown.index)), lambda: _drawn(ctx, shown))
+    spread, grid = ctx.shared("tables", lambda: _tables(ctx, every))
     others = download_others = None
     if rows is not None:
-        others, others_csv = ctx.shared(
-            ("others", tuple(rows.index)), lambda: (facts.indicator_grid(ctx, rows), ctx.csv(facts.as_stored(rows)))
-        )
+        others = ctx.shared(("others", tuple(rows.index)), lambda: facts.indicator_grid(ctx, rows))
+        others_csv = ctx.cut_csv("indicators", lambda: facts.as_stored(facts.every_indicator(ctx)), rows.index)
         download_others = ctx.download(
             others_csv, "indicators_diaspora", _("Download the other diaspora figures (CSV)"), "dl.indicators_diaspora"
         )
+    csv = ctx.cut_csv("diaspora", lambda: every.drop(columns=["cite", *DISPLAY]), shown.index)
     return Diaspora(
         drawn.chart,
-        drawn.spread,
-        drawn.grid,
-        drawn.disagreements,
+        spread.cut(ctx.years),
+        grid.cut(ctx.years),
+        ctx.disagreements("diaspora", shown),
         others,
-        ctx.download(drawn.csv, "diaspora", _("Download the population figures (CSV)"), "dl.diaspora"),
+        ctx.download(csv, "diaspora", _("Download the population figures (CSV)"), "dl.diaspora"),
         download_others,
         drawn.source,
         len(shown),
@@ -85,15 +86,11 @@ def diaspora(ctx: Context) -> Diaspora | Empty:
 @dataclass(frozen=True)
 class _Drawn:
     chart: Chart | None
-    spread: Grid
-    grid: Grid
-    disagreements: Grid
     source: str
-    csv: MadeOnce  # the population rows' download (its file name is the range's)
 
 
 def _drawn(ctx: Context, shown: pd.DataFrame) -> _Drawn:
-    """The chart and tables of these population rows."""
+    """The chart and source line of these population rows."""
     _ = ctx._
     az = shown[shown["group"] == "az_in_kz"]
     chart = None
@@ -117,9 +114,16 @@ def _drawn(ctx: Context, shown: pd.DataFrame) -> _Drawn:
             summary,
             ctx.file_stem("diaspora", span),
         )
-    ranges = transforms.diaspora_ranges(shown)
+    return _Drawn(chart, ctx.source_line(shown))
+
+
+def _tables(ctx: Context, every: pd.DataFrame) -> tuple[YearGrid, YearGrid]:
+    """The spread where sources differ and the table of every population row, of every year (each spread row is
+    one group in one year, so cutting after is cutting before)."""
+    _ = ctx._
+    ranges = transforms.diaspora_ranges(every)
     disputed = ranges[ranges["figures"] > 1]
-    spread = ctx.grid(
+    spread = ctx.year_grid(
         disputed.assign(
             group_name=ctx.labels.names("group", disputed["group"]),
             low_text=[ctx.number(v, 0) for v in disputed["low"]],
@@ -134,8 +138,8 @@ def _drawn(ctx: Context, shown: pd.DataFrame) -> _Drawn:
             "n": _("Figures"),
         },
     )
-    grid = ctx.grid(
-        shown,
+    grid = ctx.year_grid(
+        every,
         {
             "group_name": _("Who"),
             "year": _("Year"),
@@ -145,5 +149,4 @@ def _drawn(ctx: Context, shown: pd.DataFrame) -> _Drawn:
             "note": _("Note"),
         },
     )
-    csv = ctx.csv(shown.drop(columns=["cite", *DISPLAY]))
-    return _Drawn(chart, spread, grid, ctx.disagreements("diaspora", shown), ctx.source_line(shown), csv)
+    return spread, grid

@@ -68,10 +68,15 @@ def _display(ctx: Context) -> pd.DataFrame:
     )
 
 
+def every_indicator(ctx: Context) -> pd.DataFrame:
+    """_display: made once per data version and language for the view that asks (Context.shared)."""
+    return ctx.shared("indicators", lambda: _display(ctx))
+
+
 def indicator_rows(ctx: Context, topics: tuple[str, ...]) -> pd.DataFrame:
     """The indicators of these topics in the selected years, cited and with their display text (DISPLAY);
     figures with no year (a point in time the source does not date) are always kept, and say so."""
-    rows = ctx.shared("indicators", lambda: _display(ctx))
+    rows = every_indicator(ctx)
     rows = rows[rows["topic"].isin(topics)]
     return transforms.in_years(rows, ctx.years, keep_missing=True)
 
@@ -96,7 +101,7 @@ def _every_year_grid(ctx: Context, topics: tuple[str, ...]) -> YearGrid:
     cut to each range: sorting then cutting is cutting then sorting."""
 
     def make() -> YearGrid:
-        rows = ctx.shared("indicators", lambda: _display(ctx))
+        rows = every_indicator(ctx)
         return ctx.year_grid(_grid_order(rows[rows["topic"].isin(topics)]), _grid_columns(ctx), keep_missing=True)
 
     return ctx.shared(("grid", topics), make)
@@ -167,7 +172,7 @@ def topic_figures(ctx: Context, topics: tuple[str, ...], indicator: str, key: st
         chart,
         ctx.disagreements("indicators", rows),
         ctx.download(
-            ctx.cut_csv("indicators", lambda: as_stored(ctx.shared("indicators", lambda: _display(ctx))), rows.index),
+            ctx.cut_csv("indicators", lambda: as_stored(every_indicator(ctx)), rows.index),
             f"indicators_{'_'.join(topics)}",
             _("Download these figures (CSV)"),
             f"dl.{key}",

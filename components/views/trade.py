@@ -4,13 +4,16 @@ figures. Pure: no streamlit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from components.figures import charts
-from components.shaping import transforms
+from components.shaping import export, transforms
+from components.shaping.filters import YearRange
 from components.views import facts
-from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs
+from components.views.base import Chart, Context, Download, Empty, Grid, MadeOnce, YearGrid, needs, years_in
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,39 @@ def _shown(ctx: Context) -> pd.DataFrame:
 def _wide_table(ctx: Context) -> pd.DataFrame:
     """turnover_table of the range's full years (made from every year's table, made once per version)."""
     return transforms.table_in_years(ctx.once("trade_turnover", transforms.every_year_table), ctx.years)
+
+
+@dataclass(frozen=True)
+class _WideRecords:
+    """The wide table's download of every year as CSV records, twice: as made, and with the change on the year
+    before blank (what a range's first year shows, table_in_years)."""
+
+    years: np.ndarray
+    records: export.CsvRecords
+    first_year: export.CsvRecords
+
+    @classmethod
+    def of(cls, wide: pd.DataFrame) -> _WideRecords:
+        machine = wide.drop(columns=["qualified"])
+        blank = machine.assign(total_change_pct=np.nan, change_derived=False).astype(machine.dtypes.to_dict())
+        years = wide["year"].to_numpy(dtype=float, na_value=np.nan)
+        return cls(years, export.csv_records(machine), export.csv_records(blank))
+
+    def count(self, span: YearRange) -> int:
+        return int(years_in(self.years, span).sum())
+
+    def of_years(self, span: YearRange) -> bytes:
+        """to_safe_csv of table_in_years(wide, span) without `qualified`."""
+        rows = np.flatnonzero(years_in(self.years, span))
+        first = self.years[rows] == span.start
+        return self.records.header + b"".join(
+            (self.first_year if f else self.records).records[i] for i, f in zip(rows, first)
+        )
+
+
+def _wide_records(ctx: Context) -> _WideRecords:
+    """Every year's wide table as downloaded (made once per data version and language, Context.shared)."""
+    return ctx.shared("wide_csv", lambda: _WideRecords.of(ctx.once("trade_turnover", transforms.every_year_table)))
 
 
 def _wide_grid(ctx: Context) -> Grid:
@@ -193,7 +229,7 @@ def turnover(ctx: Context) -> Turnover | Empty:
     chart = Chart(
         "trade_turnover", figure, title, _summary_turnover(ctx, annual, period), ctx.file_stem("trade_turnover", span)
     )
-    wide = machine = _wide_table(ctx)
+    wide = _wide_records(ctx)
     grid = _wide_grid(ctx)
     return Turnover(
         chart=chart,
@@ -203,7 +239,7 @@ def turnover(ctx: Context) -> Turnover | Empty:
         derived=every.derived_grid.cut(ctx.years),
         disagreements=ctx.disagreements("trade_turnover", shown),
         download_shown=ctx.download(
-            machine.drop(columns=["qualified"]),
+            MadeOnce(partial(wide.of_years, ctx.years)),
             "trade_turnover_by_year",
             _("Download the table shown (CSV, one row per reporter and year)"),
             "dl.trade_wide",
@@ -215,7 +251,7 @@ def turnover(ctx: Context) -> Turnover | Empty:
             "dl.trade_long",
         ),
         source=ctx.source_line(shown),
-        counts=(len(wide), len(part)),
+        counts=(wide.count(ctx.years), len(part)),
     )
 
 
