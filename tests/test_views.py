@@ -453,3 +453,18 @@ def test_the_wide_trade_download_cut_from_every_years_records_is_the_ranges_tabl
             want = export.to_safe_csv(transforms.table_in_years(wide, span).drop(columns=["qualified"]))
             assert records.of_years(span) == want, (a, b)
             assert records.count(span) == len(transforms.table_in_years(wide, span))
+
+
+@pytest.mark.parametrize("filters", [{"countries": ("TR",)}, {"topics": ("energy",)}, {"routes": ("btc",)}])
+def test_a_chronology_filter_on_years_with_no_entries_says_so(filters):
+    """A shared link can name a country for years that hold no entry: the page says nothing matches."""
+    span = YearRange(2028, 2030)
+    assert chronology.chronology(_context_for(chronology.chronology, span), **filters).count == 0
+    view = app_data.view(chronology.chronology, span, "en", **filters)
+    assert view.count == 0 and view.chart is None and "Nothing matches" in view.empty
+
+
+def _context_for(build, years: YearRange) -> base.Context:
+    given = {n: app_data.table(n) for n in (*build.tables, *build.optional)}
+    sources = given.get("sources")
+    return base.Context(given, years, app_data._labels("en", given.get("names")), app_data._citations(sources))

@@ -193,7 +193,8 @@ def chronology(
     if topics:
         shown = shown[shown["topic"].isin(topics)]
     if countries:
-        shown = shown[shown["countries"].fillna("").map(lambda cs: bool(set(cs.split(";")) & set(countries)))]
+        named = shown["countries"].fillna("").map(lambda cs: bool(set(cs.split(";")) & set(countries)))
+        shown = shown[named.astype(bool)]  # a boolean mask even when no row is left (an empty map is not one)
     if routes:
         shown = shown[shown["route_id"].isin(routes)]
     if kinds:
