@@ -82,7 +82,12 @@ def parse_year_range(params: Mapping[str, object], lo: int, hi: int, default_sta
 def year_mask(df: pd.DataFrame, start: int, end: int, column: str = "year", keep_missing: bool = False):
     """A numpy boolean mask of the rows whose `column` lies in [start, end] (missing years only if asked)."""
     years = df[column].to_numpy(dtype="float64", na_value=np.nan)  # numpy: Series.between costs 10x as much
-    mask = (years >= start) & (years <= end)  # NaN (a missing year) compares False
+    return years_in(years, YearRange(start, end), keep_missing)
+
+
+def years_in(years: np.ndarray, span: YearRange, keep_missing: bool = False) -> np.ndarray:
+    """Which of these years (float, NaN for none) lie in the span: what filter_years keeps."""
+    mask = (years >= span.start) & (years <= span.end)  # NaN (a missing year) compares False
     if keep_missing:
         mask |= np.isnan(years)
     return mask

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from components.i18n import Lang
 from components.shaping import corridors as shaping_corridors
 from components.shaping import export, provenance
-from components.shaping.filters import YearRange
+from components.shaping.filters import YearRange, years_in
 from components.shaping.labels import Labels
 
 T = TypeVar("T")
@@ -100,14 +100,6 @@ class YearGrid:
 
     def cut(self, span: YearRange) -> Grid:
         return Grid(self.grid.rows.filter(pa.array(years_in(self.years, span, self.keep_missing))), self.grid.links)
-
-
-def years_in(years: np.ndarray, span: YearRange, keep_missing: bool = False) -> np.ndarray:
-    """Which of these years (float, NaN for none) lie in the span: what filters.filter_years keeps."""
-    keep = (years >= span.start) & (years <= span.end)
-    if keep_missing:
-        keep |= np.isnan(years)
-    return keep
 
 
 class MadeOnce:

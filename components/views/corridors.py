@@ -11,8 +11,9 @@ import pandas as pd
 from components.figures import corridors as figures
 from components.shaping import corridors as shaping
 from components.shaping import transforms
+from components.shaping.filters import years_in
 from components.views import facts
-from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs, years_in
+from components.views.base import Chart, Context, Download, Empty, Grid, YearGrid, needs
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,7 @@ class _EveryVolume:
     records: tuple[dict, ...]  # the same rows as the chart reads them (figures.marked)
     years: np.ndarray
     table: YearGrid
-    stored: pd.DataFrame  # the rows as stored: the download, each figure in the unit its source gives
-    stored_years: np.ndarray
+    stored: pd.DataFrame  # the same rows as stored (the download): each figure in the unit its source gives
 
 
 def _every_volume(ctx: Context, corridor: str) -> _EveryVolume:
@@ -138,7 +138,6 @@ def _every_volume(ctx: Context, corridor: str) -> _EveryVolume:
         rows["year"].to_numpy(dtype=float, na_value=np.nan),
         volume_grid(ctx, rows),
         stored,
-        stored["year"].to_numpy(dtype=float, na_value=np.nan),
     )
 
 
@@ -187,13 +186,12 @@ def volumes(ctx: Context, corridor: str) -> Volumes | Empty:
         summary,
         ctx.file_stem(f"corridor_{corridor}", span),
     )
-    stored = years_in(every.stored_years, ctx.years)
     return Volumes(
         chart,
         every.table.cut(ctx.years),
         ctx.disagreements("corridor_volumes", rows),
         ctx.download(  # as stored: each figure in the unit its source gives
-            ctx.cut_csv(("stored", corridor), lambda: every.stored, every.stored.index[stored]),
+            ctx.cut_csv(("stored", corridor), lambda: every.stored, every.stored.index[keep]),
             f"corridor_volumes_{corridor}",
             _("Download the figures for {name} (CSV)").format(name=name),
             "dl.corridor_volumes",

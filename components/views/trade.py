@@ -11,9 +11,9 @@ import pandas as pd
 
 from components.figures import charts
 from components.shaping import export, transforms
-from components.shaping.filters import YearRange
+from components.shaping.filters import YearRange, years_in
 from components.views import facts
-from components.views.base import Chart, Context, Download, Empty, Grid, MadeOnce, YearGrid, needs, years_in
+from components.views.base import Chart, Context, Download, Empty, Grid, MadeOnce, YearGrid, needs
 
 
 @dataclass(frozen=True)
