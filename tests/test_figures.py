@@ -338,3 +338,48 @@ def test_a_series_with_bounds_shows_its_usual_marker_in_the_legend():
     assert drawn.showlegend is False and list(drawn.marker.symbol) == ["triangle-up", "diamond-open", "diamond-open"]
     assert key.name == drawn.name and key.marker.symbol == "diamond-open"  # not the first point's triangle
     assert key.legendgroup == drawn.legendgroup == "t" and key.line.dash == "dot" and key.mode == "lines+markers"
+
+
+def test_a_chart_of_numbers_starts_with_the_margin_its_axis_labels_take():
+    """Plotly draws a chart twice when its axis labels push the left margin (automargin): a y axis of numbers gets
+    the margin four-character labels take under Streamlit's theme from the start (the browser test
+    test_a_chart_of_numbers_is_drawn_once checks that Plotly keeps it). Names up the axis (lanes, horizontal
+    bars) keep the narrow margin: their labels are drawn above each lane, or grow it as before."""
+    from components.figures.style import LEFT, LEFT_NUMBERS
+
+    def left(trace: dict) -> int:
+        return finish([trace], {}, "A chart, 2018–2020", Lang())["layout"]["margin"]["l"]
+
+    assert left({"type": "scatter", "x": [2018, 2019], "y": [1.5, 2.0]}) == LEFT_NUMBERS
+    assert left({"type": "bar", "x": [2018, 2019], "y": pd.Series([300, 400])}) == LEFT_NUMBERS
+    assert left({"type": "scatter", "x": [2018, 2019], "y": [None, 7]}) == LEFT_NUMBERS
+    assert left({"type": "scatter", "x": [2018, 2019], "y": ["state visit", "working visit"]}) == LEFT
+    assert left({"type": "bar", "orientation": "h", "x": [3.0, 1.0], "y": ["Wheat", "Oil"]}) == LEFT
+    assert left({"type": "scatter", "x": [None], "y": [None]}) == LEFT  # a legend-only key
+    assert LEFT_NUMBERS > LEFT
+
+
+def test_a_point_without_a_range_gets_no_bar():
+    """Plotly draws a bar of length 0 as a cap across the marker (seen on the corridors' transit times): only the
+    points with a range carry a bar; a series whose every point has one keeps its own."""
+    series = {
+        "type": "scatter",
+        "x": [2018, 2019, 2020],
+        "y": [10.0, 12.0, 9.0],
+        "name": "transit time · actual [days]",
+        "mode": "markers",
+        "error_y": {"type": "data", "array": [0, 3.0, 0], "arrayminus": [0, 0, 0], "visible": True, "width": 7},
+        "error_x": {"type": "data", "array": [0.5, 0.5, 0.5], "visible": True},
+        "xaxis": "x2",
+        "yaxis": "y2",
+    }
+    fig = go.Figure(finish([series], {}, "Transit times, 2018–2020", Lang()))  # validated by plotly
+    drawn = next(t for t in fig.data if t.name)
+    bars = [t for t in fig.data if not t.name]
+    assert list(drawn.y) == [10.0, 12.0, 9.0] and drawn.error_y.visible is False
+    assert list(drawn.error_x.array) == [0.5, 0.5, 0.5] and drawn.error_x.visible  # every point: its own bars
+    assert len(bars) == 1 and list(bars[0].x) == [2019] and list(bars[0].y) == [12.0]
+    assert list(bars[0].error_y.array) == [3.0] and list(bars[0].error_y.arrayminus) == [0]
+    assert bars[0].error_y.width == 7 and bars[0].marker.opacity == 0 and bars[0].hoverinfo == "skip"
+    assert bars[0].legendgroup == drawn.legendgroup and (bars[0].xaxis, bars[0].yaxis) == ("x2", "y2")
+    assert fig.data.index(bars[0]) < fig.data.index(drawn)  # drawn first: under the markers

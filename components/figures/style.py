@@ -45,6 +45,12 @@ TITLE_WIDTH = 34  # characters per title line: fits a 390 px phone (about 350 px
 SOURCE_WIDTH = 60  # characters per source line: fits a 390 px phone at 11 px
 LEGEND_NAME_WIDTH = 22  # legend names up to this long go two to a row
 LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone beside its symbol
+# Left margin, px. Plotly grows a margin its axis labels do not fit (automargin) by drawing the chart a second time
+# (~half of a chart's draw: bench/BROWSER.md). A y axis of numbers under Streamlit's theme (tick labels 12 px, its
+# title 14 px, 24 px away) takes 55 px plus its widest label, 6 px a digit: 79 fits labels of four characters
+# ('100k', '2000', '−200'), so those charts are drawn once. Wider labels still grow it.
+LEFT = 56
+LEFT_NUMBERS = 79
 
 _AXIS = {
     "gridcolor": GRID,
@@ -212,7 +218,7 @@ def finish(
     title_lines = len(textwrap.wrap(title, TITLE_WIDTH)) + (len(textwrap.wrap(subtitle, 48)) if subtitle else 0)
     source_lines = textwrap.wrap(source, SOURCE_WIDTH) if source else []
     top = 40 + 22 * title_lines
-    traces = _legend_by_common_symbol(traces)
+    traces = _legend_by_common_symbol(_bars_where_given(traces))
     in_legend = [t for t in traces if t.get("showlegend", True) is not False and t.get("name")]
     names = [str(t["name"]) for t in in_legend]
     columns = 2 if all(len(n) <= LEGEND_NAME_WIDTH for n in names) else 1  # fixed: the same rows on any screen
@@ -240,7 +246,7 @@ def finish(
                 "font": {"size": 16},
             },
             "height": full_height,
-            "margin": {"l": 56, "r": 16, "t": top, "b": bottom},
+            "margin": {"l": LEFT_NUMBERS if _numbers_on_y(traces) else LEFT, "r": 16, "t": top, "b": bottom},
             "legend": {
                 "orientation": "h",
                 "yanchor": "top",
@@ -280,6 +286,61 @@ def finish(
     if after:
         merge(layout, after)
     return {"data": traces, "layout": layout}
+
+
+def _bars_where_given(traces: list[dict]) -> list[dict]:
+    """Plotly draws an error bar of length 0 too, as a cap across the marker: in a series where only some points
+    have a range (or an approximate year), the others looked as if they had one. Such a series' bars move to a
+    trace of those points alone, drawn first (under the markers), with no markers and no hover, in the series'
+    legend group (a click on the legend hides both)."""
+    out = []
+    for index, trace in enumerate(traces):
+        before = []
+        for axis in ("error_x", "error_y"):
+            bars = trace.get(axis)
+            if not bars or not bars.get("visible"):
+                continue
+            high = list(bars["array"])
+            low = list(bars["arrayminus"]) if "arrayminus" in bars else high
+            given = [i for i, (h, lo) in enumerate(zip(high, low)) if (h or 0) > 0 or (lo or 0) > 0]
+            if len(given) == len(high):
+                continue
+            xs, ys = list(trace["x"]), list(trace["y"])
+            part = {**bars, "array": [high[i] for i in given]}
+            if "arrayminus" in bars:
+                part["arrayminus"] = [low[i] for i in given]
+            group = trace.get("legendgroup") or f"trace-{index}"
+            trace = {**trace, axis: {**bars, "visible": False}, "legendgroup": group}
+            before.append(
+                {
+                    "type": "scatter",
+                    "x": [xs[i] for i in given],
+                    "y": [ys[i] for i in given],
+                    "mode": "markers",
+                    "marker": {"opacity": 0},
+                    axis: part,
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                    "legendgroup": group,
+                    **{k: trace[k] for k in ("xaxis", "yaxis") if k in trace},
+                }
+            )
+        out += [*before, trace]
+    return out
+
+
+def _numbers_on_y(traces: list[dict]) -> bool:
+    """Whether a trace draws numbers up a y axis (not names: lanes, horizontal bars)."""
+    for trace in traces:
+        y = trace.get("y")
+        if y is None or trace.get("orientation") == "h":
+            continue
+        if hasattr(y, "dtype"):
+            if y.dtype.kind in "iuf" and len(y):
+                return True
+        elif any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in y):
+            return True
+    return False
 
 
 def _legend_by_common_symbol(traces: list[dict]) -> list[dict]:

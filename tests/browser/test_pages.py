@@ -233,3 +233,25 @@ def test_a_copied_link_reopens_the_tab(page, app_url):
     assert query(page).get("from") == ["2000"] and query(page).get("to") == ["2023"], page.url
     assert_link_reopens(page, "tab")
     expect(page.get_by_role("tab", name="Top products", exact=True)).to_have_attribute("aria-selected", "true")
+
+
+def test_a_chart_of_numbers_is_drawn_once(desktop_view):
+    """A chart with numbers up its y axis asks for the left margin their labels take (figures/style.py
+    LEFT_NUMBERS), so Plotly draws it once: it grows a margin that labels do not fit (automargin) by drawing the
+    whole chart again, half of the chart's draw time. Fails the day Streamlit's theme or a chart's labels need
+    more (raise LEFT_NUMBERS, or the chart draws twice)."""
+    page, view = desktop_view
+    assert_drawn(page, view)
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
+             const L = g._fullLayout;
+             const numbers = Object.keys(L).some(k => /^yaxis\\d*$/.test(k) && L[k].type === 'linear'
+                                                       && L[k].showticklabels && L[k].visible !== false);
+             return {title: (L.title.text || '').slice(0, 60), numbers, asked: L.margin.l, drawn: L._size.l};
+           })"""
+    )
+    numeric = [c for c in charts if c["numbers"]]
+    grown = [c for c in numeric if c["drawn"] > c["asked"] + 1]  # Plotly redraws for a change of more than 1 px
+    assert not grown, f"{view.name}: Plotly grew the left margin, so it drew these charts twice: {grown}"
+    if view.name in ("trade", "corridors", "diaspora", "overview"):  # charts of numbers by default
+        assert numeric, f"{view.name}: no chart with numbers up its y axis was checked: {charts}"
