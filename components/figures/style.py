@@ -49,8 +49,10 @@ LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone
 # (~half of a chart's draw: bench/BROWSER.md). A y axis of numbers under Streamlit's theme (tick labels 12 px, its
 # title 14 px, 24 px away) takes 55 px plus its widest label, 6 px a digit: 79 fits labels of four characters
 # ('100k', '2000', '−200'), so those charts are drawn once. Wider labels still grow it.
+# The right margin likewise: a year label at the plot's right end sticks out by half its width (up to 24 px).
 LEFT = 56
 LEFT_NUMBERS = 79
+RIGHT = 24
 
 _AXIS = {
     "gridcolor": GRID,
@@ -246,7 +248,7 @@ def finish(
                 "font": {"size": 16},
             },
             "height": full_height,
-            "margin": {"l": LEFT_NUMBERS if _numbers_on_y(traces) else LEFT, "r": 16, "t": top, "b": bottom},
+            "margin": {"l": LEFT_NUMBERS if _numbers_on_y(traces) else LEFT, "r": RIGHT, "t": top, "b": bottom},
             "legend": {
                 "orientation": "h",
                 "yanchor": "top",

@@ -239,7 +239,7 @@ def test_a_chart_of_numbers_is_drawn_once(desktop_view):
     """A chart with numbers up its y axis asks for the left margin their labels take (figures/style.py
     LEFT_NUMBERS), so Plotly draws it once: it grows a margin that labels do not fit (automargin) by drawing the
     whole chart again, half of the chart's draw time. Fails the day Streamlit's theme or a chart's labels need
-    more (raise LEFT_NUMBERS, or the chart draws twice)."""
+    more (raise LEFT_NUMBERS, or the chart draws twice). The same for the right margin (RIGHT)."""
     page, view = desktop_view
     assert_drawn(page, view)
     charts = page.evaluate(
@@ -247,11 +247,14 @@ def test_a_chart_of_numbers_is_drawn_once(desktop_view):
              const L = g._fullLayout;
              const numbers = Object.keys(L).some(k => /^yaxis\\d*$/.test(k) && L[k].type === 'linear'
                                                        && L[k].showticklabels && L[k].visible !== false);
-             return {title: (L.title.text || '').slice(0, 60), numbers, asked: L.margin.l, drawn: L._size.l};
+             return {title: (L.title.text || '').slice(0, 60), numbers, asked: L.margin.l, drawn: L._size.l,
+                     right: [L.margin.r, L._size.r]};
            })"""
     )
     numeric = [c for c in charts if c["numbers"]]
     grown = [c for c in numeric if c["drawn"] > c["asked"] + 1]  # Plotly redraws for a change of more than 1 px
     assert not grown, f"{view.name}: Plotly grew the left margin, so it drew these charts twice: {grown}"
+    grown = [c for c in charts if c["right"][1] > c["right"][0] + 1]
+    assert not grown, f"{view.name}: Plotly grew the right margin, so it drew these charts twice: {grown}"
     if view.name in ("trade", "corridors", "diaspora", "overview"):  # charts of numbers by default
         assert numeric, f"{view.name}: no chart with numbers up its y axis was checked: {charts}"
