@@ -383,3 +383,28 @@ def test_a_point_without_a_range_gets_no_bar():
     assert bars[0].error_y.width == 7 and bars[0].marker.opacity == 0 and bars[0].hoverinfo == "skip"
     assert bars[0].legendgroup == drawn.legendgroup and (bars[0].xaxis, bars[0].yaxis) == ("x2", "y2")
     assert fig.data.index(bars[0]) < fig.data.index(drawn)  # drawn first: under the markers
+
+
+def test_series_without_a_legend_group_keep_their_own_when_bars_move():
+    """Indicator figures name each source in the legend with no legend group: moving one series' bars must not put
+    it in the group another series gets for its legend key (a click on one source would hide the other)."""
+
+    def source(name: str, symbols: list[str], spread: list[float]) -> dict:
+        return {
+            "type": "scatter",
+            "x": [2018, 2019],
+            "y": [1.0, 2.0],
+            "name": name,
+            "mode": "markers",
+            "marker": {"symbol": symbols},
+            "error_y": {"type": "data", "array": spread, "arrayminus": [0, 0], "visible": any(spread)},
+        }
+
+    sources = [
+        source("A", ["circle", "circle"], [0, 1.0]),
+        source("B", ["circle", "triangle-up"], [0, 0]),
+        source("C", ["circle", "circle"], [0, 1.0]),
+    ]
+    fig = go.Figure(finish(sources, {}, "An indicator, 2018–2019", Lang()))
+    groups = {t.name: t.legendgroup for t in fig.data if t.name and not is_key(t)}
+    assert len(set(groups.values())) == 3, groups

@@ -49,10 +49,9 @@ LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone
 # (~half of a chart's draw: bench/BROWSER.md). A y axis of numbers under Streamlit's theme (tick labels 12 px, its
 # title 14 px, 24 px away) takes 55 px plus its widest label, 6 px a digit: 79 fits labels of four characters
 # ('100k', '2000', '−200'), so those charts are drawn once. Wider labels still grow it.
-# The right margin likewise: a year label at the plot's right end sticks out by half its width (up to 24 px).
 LEFT = 56
 LEFT_NUMBERS = 79
-RIGHT = 24
+RIGHT = 24  # likewise: a year label at the plot's right end sticks out by half its width (up to 24 px)
 
 _AXIS = {
     "gridcolor": GRID,
@@ -311,7 +310,7 @@ def _bars_where_given(traces: list[dict]) -> list[dict]:
             part = {**bars, "array": [high[i] for i in given]}
             if "arrayminus" in bars:
                 part["arrayminus"] = [low[i] for i in given]
-            group = trace.get("legendgroup") or f"trace-{index}"
+            group = trace.get("legendgroup") or f"bars-{index}"  # not _legend_by_common_symbol's trace-<index>
             trace = {**trace, axis: {**bars, "visible": False}, "legendgroup": group}
             before.append(
                 {
