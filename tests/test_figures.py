@@ -343,7 +343,7 @@ def test_a_series_with_bounds_shows_its_usual_marker_in_the_legend():
 def test_a_chart_of_numbers_starts_with_the_margin_its_axis_labels_take():
     """Plotly draws a chart twice when its axis labels push the left margin (automargin): a y axis of numbers gets
     the margin four-character labels take under Streamlit's theme from the start (the browser test
-    test_a_chart_of_numbers_is_drawn_once checks that Plotly keeps it). Names up the axis (lanes, horizontal
+    test_every_chart_is_drawn_once checks that Plotly keeps it). Names up the axis (lanes, horizontal
     bars) keep the narrow margin: their labels are drawn above each lane, or grow it as before."""
     from components.figures.style import LEFT, LEFT_NUMBERS
 
@@ -357,6 +357,32 @@ def test_a_chart_of_numbers_starts_with_the_margin_its_axis_labels_take():
     assert left({"type": "bar", "orientation": "h", "x": [3.0, 1.0], "y": ["Wheat", "Oil"]}) == LEFT
     assert left({"type": "scatter", "x": [None], "y": [None]}) == LEFT  # a legend-only key
     assert LEFT_NUMBERS > LEFT
+
+
+def test_the_bottom_margin_holds_the_legend_plotly_draws():
+    """Plotly's legend (12 px names) is 19 px a row plus 10 px of padding, its entries in trace order, so many to a
+    row: a bottom margin shorter than that grows (a second draw) and the legend runs into the source line. With
+    its default order for legend groups ("grouped") Plotly gave each group a row of its own (seen on the
+    corridors' volumes: seven rows where four were reserved)."""
+    from components.figures.style import LEGEND_PAD, LEGEND_ROW
+
+    for names in (1, 2, 3, 4, 7):
+        traces = [
+            {"type": "scatter", "x": [2018], "y": [1.0], "name": f"s{i}", "legendgroup": f"g{i}"} for i in range(names)
+        ]
+        layout = finish(traces, {}, "A chart, 2018", Lang(), x_title="Year", source="Somebody")["layout"]
+        rows = -(-names // 2)  # short names: two to a row
+        assert layout["legend"]["traceorder"] == "normal" and layout["legend"]["entrywidth"] == 0.5
+        legend_bottom = 48 + LEGEND_ROW * rows + LEGEND_PAD  # the legend starts 48 px below a titled x axis
+        source = layout["annotations"][-1]
+        plot = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+        assert source["yanchor"] == "top" and -source["y"] * plot == pytest.approx(legend_bottom)  # under it
+        assert layout["margin"]["b"] >= legend_bottom + 15, names  # and in the margin
+    bars = {"type": "bar", "orientation": "h", "x": [3.0], "y": ["Wheat"], "showlegend": False}
+    layout = finish([bars], {}, "Top products, 2018", Lang(), x_title="million USD", source="Somebody")["layout"]
+    source = layout["annotations"][-1]
+    plot = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    assert -source["y"] * plot == pytest.approx(48)  # no legend: under the x axis's title (it ran over it)
 
 
 def test_a_point_without_a_range_gets_no_bar():

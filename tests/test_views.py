@@ -13,7 +13,7 @@ import plotly.io
 import pytest
 
 from components import app_data
-from components.figures import maps
+from components.figures import maps, style
 from components.shaping import corridors as shaping_corridors
 from components.shaping import export, transforms
 from components.shaping.filters import YearRange
@@ -54,17 +54,14 @@ RANGES = {
 
 
 def charts_of(result) -> list[base.Chart]:
-    found = []
-    for value in vars(result).values() if hasattr(result, "__dict__") else []:
+    """Every chart a view returns, however deep in its tuples (trade.products: (heading, (chart, ...)) pairs)."""
+
+    def within(value) -> list[base.Chart]:
         if isinstance(value, base.Chart):
-            found.append(value)
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, base.Chart):
-                    found.append(item)
-                elif isinstance(item, tuple):
-                    found += [c for c in item if isinstance(c, base.Chart)]
-    return found
+            return [value]
+        return [c for item in value for c in within(item)] if isinstance(value, tuple) else []
+
+    return within(tuple(vars(result).values())) if hasattr(result, "__dict__") else []
 
 
 def assert_spec_is_valid(chart: base.Chart) -> None:
@@ -113,6 +110,18 @@ def test_every_corridor_builds_its_volumes_and_milestones(span):
             assert isinstance(result, base.Empty) or charts_of(result), (view.__name__, cid)
             for chart in charts_of(result):
                 assert_spec_is_valid(chart)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_milestones_name_their_lanes_above_them_not_beside_the_axis(lang):
+    """Beside the axis 'подписанный документ' took 125 px of a phone's 350, and Plotly drew the chart twice to
+    make room (automargin): the kinds are lanes, named above each like the overview's."""
+    chart = charts_of(app_data.view(corridors.milestones, full(), lang, corridor="titr"))[0]
+    layout = chart.spec["layout"]
+    lanes = layout["yaxis"]["categoryarray"]
+    assert len(lanes) == 2 and layout["yaxis"]["showticklabels"] is False
+    assert [a["text"] for a in layout["annotations"] if a.get("yref") == "y"] == lanes
+    assert layout["margin"]["l"] == style.LEFT
 
 
 def test_the_map_builds_for_every_layer_and_none():

@@ -470,7 +470,6 @@ def products_figure(products: pd.DataFrame, flow: str, labels: Labels, source: s
         x_title=_("million USD"),
         source=source,
         height=120 + max(slots, 100),
-        after={"yaxis": {"title": {"text": None}}},
     )
 
 

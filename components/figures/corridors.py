@@ -223,11 +223,12 @@ def milestone_figure(marks: pd.DataFrame, labels: Labels, name: str, period: str
         "milestone": (_("milestone"), PALETTE["blue"], "circle"),
         "agreement": (_("document signed"), PALETTE["green"], "square"),
     }
-    traces = []
+    traces, lanes = [], []
     for kind, (label, colour, symbol) in kinds.items():
         rows = marks[marks["kind"] == kind]
         if rows.empty:
             continue
+        lanes.append(label)
         hover = [
             f"<b>{escape(labels.date(d, p))}</b><br>{wrap(w, 70)}<br>"
             f"<i>{escape(_('Source: {source}').format(source=c))}</i>"
@@ -240,7 +241,11 @@ def milestone_figure(marks: pd.DataFrame, labels: Labels, name: str, period: str
     traces += approximate_key(labels, marks)
     return finish(
         traces,
-        {"xaxis": date_axis(period), "yaxis": {"rangemode": "normal", "automargin": True}},
+        # a lane per kind, named above it (finish): beside the axis the names took 50-125 px from the plot
+        {
+            "xaxis": date_axis(period),
+            "yaxis": {"rangemode": "normal", "categoryorder": "array", "categoryarray": lanes[::-1]},
+        },
         _("{name}: milestones and documents, {period}").format(name=name, period=period),
         labels.lang,
         x_title=_("Date"),

@@ -51,6 +51,9 @@ LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone
 # ('100k', '2000', '−200'), so those charts are drawn once. Wider labels still grow it.
 LEFT = 56
 LEFT_NUMBERS = 79
+# The legend (12 px names) is 19 px a row plus 10 px of padding; the bottom margin holds it and a few px of air
+# above the source line. A legend taller than the margin grows it (a second draw) and runs into the source line.
+LEGEND_ROW, LEGEND_PAD = 19, 14
 RIGHT = 24  # likewise: a year label at the plot's right end sticks out by half its width (up to 24 px)
 
 _AXIS = {
@@ -229,8 +232,11 @@ def finish(
             lines = textwrap.wrap(name, LEGEND_WRAP)
             trace["name"] = "<br>".join(lines)
             legend_rows += len(lines) - 1
-    bottom = (48 if x_title else 28) + 22 * legend_rows + 15 * len(source_lines)
-    full_height = height + 22 * title_lines + 22 * legend_rows + 15 * len(source_lines)
+    legend_height = max(22 * legend_rows, LEGEND_ROW * legend_rows + LEGEND_PAD) if legend_rows else 0
+    under = (48 if x_title else 28) + legend_height  # px below the plot where the source line starts
+    source_height = 15 * len(source_lines) + 4 * bool(source_lines)  # lines of 11 px (1.3 em), a foot under them
+    bottom = under + source_height
+    full_height = height + 22 * title_lines + legend_height + source_height
     layout = merge(
         layout,
         {
@@ -258,6 +264,9 @@ def finish(
                 "entrywidthmode": "fraction",
                 "entrywidth": 1 / columns,
                 "tracegroupgap": 0,
+                # In trace order, so many to a row: Plotly's default for traces with legend groups ("grouped")
+                # gives each group a row of its own, a legend taller than the rows reserved above
+                "traceorder": "normal",
             },
             "template": TEMPLATE_SPEC,  # shared by every figure: never changed
             "separators": lang.separators,
@@ -276,9 +285,9 @@ def finish(
                 "xref": "paper",
                 "yref": "paper",
                 "x": 0,
-                "y": -(bottom - 6) / max(1, full_height - top - bottom),
+                "y": -under / max(1, full_height - top - bottom),  # under the legend, or the x axis's title
                 "xanchor": "left",
-                "yanchor": "bottom",
+                "yanchor": "top",
                 "showarrow": False,
                 "align": "left",
                 "font": {"size": 11, "color": MUTED},

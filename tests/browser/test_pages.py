@@ -235,11 +235,13 @@ def test_a_copied_link_reopens_the_tab(page, app_url):
     expect(page.get_by_role("tab", name="Top products", exact=True)).to_have_attribute("aria-selected", "true")
 
 
-def test_a_chart_of_numbers_is_drawn_once(desktop_view):
-    """A chart with numbers up its y axis asks for the left margin their labels take (figures/style.py
-    LEFT_NUMBERS), so Plotly draws it once: it grows a margin that labels do not fit (automargin) by drawing the
-    whole chart again, half of the chart's draw time. Fails the day Streamlit's theme or a chart's labels need
-    more (raise LEFT_NUMBERS, or the chart draws twice). The same for the right margin (RIGHT)."""
+def test_every_chart_is_drawn_once(desktop_view):
+    """Each chart asks for the margins its labels and legend take (figures/style.py: LEFT_NUMBERS for a y axis of
+    numbers, RIGHT, the legend's rows; names of lanes above them, not beside the axis), so Plotly draws it once:
+    it grows a margin that something does not fit (automargin) by drawing the whole chart again, half of the
+    chart's draw time, and a grown bottom margin ran the legend into the source line. Fails the day Streamlit's
+    theme or a chart's labels need more. Not checked: the left margin of horizontal bars (top products), whose
+    names beside the bars are as wide as the font draws them."""
     page, view = desktop_view
     assert_drawn(page, view)
     charts = page.evaluate(
@@ -247,14 +249,17 @@ def test_a_chart_of_numbers_is_drawn_once(desktop_view):
              const L = g._fullLayout;
              const numbers = Object.keys(L).some(k => /^yaxis\\d*$/.test(k) && L[k].type === 'linear'
                                                        && L[k].showticklabels && L[k].visible !== false);
-             return {title: (L.title.text || '').slice(0, 60), numbers, asked: L.margin.l, drawn: L._size.l,
-                     right: [L.margin.r, L._size.r]};
+             const beside = g.data.some(t => t.orientation === 'h');  // bars of named things: names beside them
+             return {title: (L.title.text || '').slice(0, 60), numbers, beside,
+                     asked: ['l', 'r', 't', 'b'].map(side => L.margin[side]),
+                     drawn: ['l', 'r', 't', 'b'].map(side => L._size[side])};
            })"""
     )
-    numeric = [c for c in charts if c["numbers"]]
-    grown = [c for c in numeric if c["drawn"] > c["asked"] + 1]  # Plotly redraws for a change of more than 1 px
-    assert not grown, f"{view.name}: Plotly grew the left margin, so it drew these charts twice: {grown}"
-    grown = [c for c in charts if c["right"][1] > c["right"][0] + 1]
-    assert not grown, f"{view.name}: Plotly grew the right margin, so it drew these charts twice: {grown}"
+    for chart in charts:  # the width of names beside bars is not known on the server: Plotly makes room for them
+        if chart["beside"]:
+            chart["drawn"][0] = chart["asked"][0]
+    # Plotly redraws for a change of more than 1 px
+    grown = [c for c in charts if any(drawn > asked + 1 for drawn, asked in zip(c["drawn"], c["asked"]))]
+    assert not grown, f"{view.name}: Plotly grew a margin (l, r, t, b), so it drew these charts twice: {grown}"
     if view.name in ("trade", "corridors", "diaspora", "overview"):  # charts of numbers by default
-        assert numeric, f"{view.name}: no chart with numbers up its y axis was checked: {charts}"
+        assert any(c["numbers"] for c in charts), f"{view.name}: no chart with numbers up its y axis: {charts}"
