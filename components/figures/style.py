@@ -51,10 +51,10 @@ LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone
 # ('100k', '2000', '−200'), so those charts are drawn once. Wider labels still grow it.
 LEFT = 56
 LEFT_NUMBERS = 79
+RIGHT = 24  # likewise: a year label at the plot's right end sticks out by half its width (up to 24 px)
 # The legend (12 px names) is 19 px a row plus 10 px of padding; the bottom margin holds it and a few px of air
 # above the source line. A legend taller than the margin grows it (a second draw) and runs into the source line.
 LEGEND_ROW, LEGEND_PAD = 19, 14
-RIGHT = 24  # likewise: a year label at the plot's right end sticks out by half its width (up to 24 px)
 
 _AXIS = {
     "gridcolor": GRID,
@@ -232,7 +232,7 @@ def finish(
             lines = textwrap.wrap(name, LEGEND_WRAP)
             trace["name"] = "<br>".join(lines)
             legend_rows += len(lines) - 1
-    legend_height = max(22 * legend_rows, LEGEND_ROW * legend_rows + LEGEND_PAD) if legend_rows else 0
+    legend_height = LEGEND_ROW * legend_rows + LEGEND_PAD if legend_rows else 0  # a wrapped name's lines: rows
     under = (48 if x_title else 28) + legend_height  # px below the plot where the source line starts
     source_height = 15 * len(source_lines) + 4 * bool(source_lines)  # lines of 11 px (1.3 em), a foot under them
     bottom = under + source_height
