@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from components.figures import charts, maps
+from components.figures import charts, maps, placement
 from components.figures import corridors as corridor_figures
 from components.figures.style import DIRECTION_COLOURS, REPORTER_STYLE, finish
 from components.i18n import Lang
@@ -434,3 +435,98 @@ def test_series_without_a_legend_group_keep_their_own_when_bars_move():
     fig = go.Figure(finish(sources, {}, "An indicator, 2018–2019", Lang()))
     groups = {t.name: t.legendgroup for t in fig.data if t.name and not is_key(t)}
     assert len(set(groups.values())) == 3, groups
+
+
+# --- labels beside points ---------------------------------------------------------------------------------------
+
+PANEL = placement.Plot(width=400, height=150, x_range=(2000, 2010), y_range=(0, 600), above=0)  # 40 px a year
+
+
+def boxes(xs, ys, texts, positions, plot=PANEL) -> list[tuple]:
+    """The px boxes the placed labels take, as label_positions reckons them."""
+    sx, sy = plot.width / 10, plot.height / 600
+    return [
+        placement._box(p, (x - 2000) * sx, y * sy, (len(t) * 5.2, 13), 11 / 1.6 + 1)
+        for x, y, t, p in zip(xs, ys, texts, positions)
+        if p
+    ]
+
+
+def test_labels_of_points_far_apart_go_above_them():
+    assert (
+        placement.label_positions([2001, 2005, 2009], [100, 200, 300], ["H1", "Q1", "Jan–Aug"], PANEL)
+        == ["top center"] * 3
+    )
+
+
+def test_labels_of_close_points_move_out_of_each_others_way():
+    xs, ys, texts = [2004, 2004.3, 2004.6], [300, 310, 290], ["Jan–Aug", "Jan–Oct", "H1"]
+    positions = placement.label_positions(xs, ys, texts, PANEL)
+    assert all(positions) and len(set(positions)) > 1, positions
+    placed = boxes(xs, ys, texts, positions)
+    assert not any(placement._overlap(a, b, 0) for i, a in enumerate(placed) for b in placed[i + 1 :]), placed
+
+
+def test_a_label_with_no_free_place_is_left_out_not_printed_over_another():
+    xs = [2005 + d for d in (-0.2, -0.1, 0, 0.1, 0.2)]  # five points within 16 px, each label ~36 px wide
+    positions = placement.label_positions(
+        xs, [300] * 5, ["Jan–Aug"] * 5, placement.Plot(400, 40, (2000, 2010), (0, 600))
+    )
+    assert None in positions and any(positions), positions
+    placed = boxes(xs, [300] * 5, ["Jan–Aug"] * 5, positions, placement.Plot(400, 40, (2000, 2010), (0, 600)))
+    assert not any(placement._overlap(a, b, 0) for i, a in enumerate(placed) for b in placed[i + 1 :])
+
+
+def test_a_label_stays_inside_the_plot():
+    """A point at the top goes below it (no room above it), one at the right edge to the left of it."""
+    assert placement.label_positions([2005], [600], ["H1"], PANEL) == ["bottom center"]
+    assert placement.label_positions([2010], [300], ["Jan–Aug"], PANEL) == ["middle left"]
+    assert placement.label_positions([2005], [600], ["H1"], replace(PANEL, above=25)) == ["top center"]
+
+
+def test_the_same_value_from_two_sources_does_not_block_its_own_label():
+    positions = placement.label_positions([2005, 2005], [300, 301], ["Jan–Aug", "Jan–Aug"], PANEL)
+    assert positions[0] == "top center" and positions[1] is not None, positions
+
+
+def test_a_label_does_not_cross_a_point_that_partly_covers_its_own():
+    """Two markers 6 px and 5 px apart (one partly over the other, as 2025's Jan-Jul and Jan-Aug totals are drawn): each
+    label keeps clear of the other's marker, or is left out."""
+    xs, ys, texts = [2005, 2005.15], [300, 320], ["Jan–Jul", "Jan–Aug"]
+    positions = placement.label_positions(xs, ys, texts, PANEL)
+    assert any(positions), positions
+    half = 11 / 2 + 1
+    markers = [((x - 2000) * 40 - half, y / 4 - half, (x - 2000) * 40 + half, y / 4 + half) for x, y in zip(xs, ys)]
+    for i, p in enumerate(positions):
+        if p:
+            (label,) = boxes([xs[i]], [ys[i]], [texts[i]], [p])
+            assert not placement._overlap(label, markers[1 - i], 0), (i, p, label, markers[1 - i])
+
+
+def test_a_diamond_takes_more_room_than_a_circle():
+    """A diamond is drawn 1.3 times its size across (plotly.js): a label that clears a circle 30 px above its
+    point does not clear a diamond there, and moves."""
+    xs, ys, texts = [2005, 2005], [300, 420], ["H1", "H1"]
+    assert placement.label_positions(xs, ys, texts, PANEL, symbols=["circle", "circle-open"])[0] == "top center"
+    assert placement.label_positions(xs, ys, texts, PANEL, symbols=["circle", "diamond-open"])[0] != "top center"
+
+
+def test_a_point_without_a_label_takes_none():
+    assert placement.label_positions([2005], [300], [""], PANEL) == [None]
+
+
+def test_the_turnover_chart_leaves_out_labels_it_cannot_place_and_hover_keeps_them():
+    """Six part-year totals of one year at about one value, on 2001–2022 (~37 px a year on a desktop): not all
+    six labels fit beside them; those left out are empty text, and their hover still names the period."""
+    periods = ["Q1", "H1", "Jan-Aug", "Jan-Oct", "9M", "Jan-Jul"]
+    rows = [(2022, p, "total", r, 300.0 + i) for i, p in enumerate(periods) for r in ("AZ",)]
+    df = cited(trade((2001, "annual", "total", "AZ", 106.0), *rows))
+    fig = charts.turnover_figure(
+        transforms.annual_turnover(df), transforms.part_year_turnover(df), transforms.other_versions(df), EN, "x", ""
+    )
+    parts = traces(go.Figure(fig), "part-year")[0]
+    printed = [t for t in parts.text if t]
+    assert 0 < len(printed) < len(periods), parts.text
+    left_out = [h for t, h in zip(parts.text, parts.hovertext) if not t]
+    names = [EN.period(p, None) for p in periods]
+    assert all(sum(n in h for n in names) == 1 for h in left_out), (names, left_out)

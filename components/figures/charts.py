@@ -14,12 +14,17 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from components.figures.placement import Plot, label_positions
 from components.figures.style import (
+    DESKTOP_WIDTH,
     DIRECTION_COLOURS,
     INK,
+    LEFT_NUMBERS,
+    LEGEND_WRAP,
     MUTED,
     PALETTE,
     REPORTER_STYLE,
+    RIGHT,
     axis_refs,
     date_axis,
     escape,
@@ -27,6 +32,7 @@ from components.figures.style import (
     firmness,
     legend_key,
     merge,
+    plot_height,
     stacked_axes,
     wrap,
 )
@@ -174,6 +180,7 @@ def turnover_figure(
     part-year figures as labelled hollow diamonds apart from the lines; other sources' values as crosses.
     The frames may come with their marks made already (turnover_marks); else they are made here."""
     _ = labels.lang._
+    height, spacing, shares = 600, 0.12, (0.68, 0.32)  # px of the figure; the gap and the panels' shares of it
     if "_hover" not in annual:
         annual, part, others = turnover_marks(annual, part, others, labels)
     traces = []
@@ -231,14 +238,23 @@ def turnover_figure(
             )
     traces += reporter_keys(labels, pd.concat([annual["reporter"], part["reporter"]]))
     totals = part[part["flow"] == "total"]
+    # at the month the period ends, within its year: Q1 early, Jan–Oct late
+    part_x = [y + (period_end_month(p) - 6.5) / 12 for y, p in zip(totals["year"], totals["period"])]
+    xs = [*annual["year"].dropna(), *others["year"].dropna(), *part_x]
+    x_range = [min(xs) - 0.8, max(xs) + 0.8] if xs else None  # set, not guessed: the labels are placed on it
+    y_range = [0, 1.06 * max(totals["value_usd_m"].max(), 1)] if not totals.empty else None
     if not totals.empty:
         hover = totals["_hover"].tolist()
         symbols = totals["_symbol"].tolist()
+        texts = [labels.period(p, None) for p in totals["period"]]
+        # the lower panel as it is drawn in a desktop's main column (a phone's is a third as wide: labels crowd)
+        panel_px = (plot_height(height, x_title=True) * (1 - spacing) * shares[1], DESKTOP_WIDTH - LEFT_NUMBERS - RIGHT)
+        panel = Plot(panel_px[1], panel_px[0], tuple(x_range), tuple(y_range), above=20)
+        positions = label_positions(part_x, totals["value_usd_m"].tolist(), texts, panel, symbols=symbols)
         traces.append(
             {
                 "type": "scatter",
-                # at the month the period ends, within its year: Q1 early, Jan–Oct late
-                "x": [y + (period_end_month(p) - 6.5) / 12 for y, p in zip(totals["year"], totals["period"])],
+                "x": part_x,
                 "y": totals["value_usd_m"],
                 "mode": "markers+text",
                 "name": _("part-year total (not a full year)"),
@@ -249,8 +265,9 @@ def turnover_figure(
                     "color": PALETTE["red"],
                     "line": {"width": 2, "color": PALETTE["red"]},
                 },
-                "text": [escape(labels.period(p, None)) for p in totals["period"]],
-                "textposition": "top center",
+                # a label with no free place is left out (hover and table keep it): none printed over another
+                "text": [escape(t) if where else "" for t, where in zip(texts, positions)],
+                "textposition": [where or "top center" for where in positions],
                 "textfont": {"color": PALETTE["red"], "size": 10},
                 "cliponaxis": False,
                 "hovertext": hover,
@@ -281,23 +298,29 @@ def turnover_figure(
     traces += firmness_keys(labels, pd.concat([annual, part]))
     years = pd.concat([annual["year"], part["year"]]).dropna()
     dtick = 1 if years.nunique() and years.max() - years.min() <= 14 else 2
-    layout = stacked_axes(2, 0.12, heights=(0.68, 0.32))
+    layout = stacked_axes(2, spacing, heights=shares)
     ticks = {"dtick": dtick, "tickformat": "d"}
     merge(
         layout,
         {
-            "xaxis": dict(ticks),
+            "xaxis": {**ticks, **({"range": x_range} if x_range else {})},
             "xaxis2": dict(ticks),
-            "yaxis2": {"title": {"text": escape(_("part of the year"))}, "rangemode": "tozero"},
+            "yaxis2": {
+                "title": {"text": escape(_("part of the year"))},
+                "rangemode": "tozero",
+                **({"range": y_range} if y_range else {}),
+            },
             "annotations": [
                 {
-                    "text": escape(_("Figures for part of a year only (not comparable with full years)")),
+                    # wrapped as a legend name is: one line of it is cut off at a phone's right edge
+                    "text": wrap(_("Figures for part of a year only (not comparable with full years)"), LEGEND_WRAP),
                     "xref": "paper",
                     "yref": "y2 domain",
                     "x": 0,
                     "y": 1.02,
                     "xanchor": "left",
                     "yanchor": "bottom",
+                    "align": "left",
                     "showarrow": False,
                     "font": {"size": 12, "color": MUTED},
                 }
@@ -314,7 +337,7 @@ def turnover_figure(
         y_title=_("million USD (current prices)"),
         x_title=_("Year"),
         source=source,
-        height=600,
+        height=height,
     )
 
 
@@ -470,6 +493,9 @@ def products_figure(products: pd.DataFrame, flow: str, labels: Labels, source: s
         x_title=_("million USD"),
         source=source,
         height=120 + max(slots, 100),
+        # the names beside the bars: ~6.3 px a character at 12 px, 22 px to the bars (drawn: 26 characters took 188
+        # px); asked for at 7 px a character so Plotly need not grow the margin and draw the chart again
+        after={"margin": {"l": 22 + 7 * max((len(line) for n in names for line in n.split("<br>")), default=0)}},
     )
 
 

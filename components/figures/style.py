@@ -51,7 +51,8 @@ LEGEND_WRAP = 44  # a longer legend name is wrapped: one line of it fits a phone
 # ('100k', '2000', '−200'), so those charts are drawn once. Wider labels still grow it.
 LEFT = 56
 LEFT_NUMBERS = 79
-RIGHT = 24  # likewise: a year label at the plot's right end sticks out by half its width (up to 24 px)
+RIGHT = 28  # likewise: a date label at the plot's right end sticks out by half its width (28 px: a phone's milestones)
+DESKTOP_WIDTH = 940  # px of a chart in the page's main column on a 1400 px desktop (the browser tests' view)
 # The legend (12 px names) is 19 px a row plus 10 px of padding; the bottom margin holds it and a few px of air
 # above the source line. A legend taller than the margin grows it (a second draw) and runs into the source line.
 LEGEND_ROW, LEGEND_PAD = 19, 14
@@ -199,6 +200,12 @@ def title_text(title: str, subtitle: str | None = None) -> str:
     return "<br>".join(lines)
 
 
+def plot_height(height: int, *, x_title: bool) -> int:
+    """The px of a figure's plot area, out of the `height` asked of `finish` (margins for title, legend, source
+    line and the like are added to it)."""
+    return height - 40 - (48 if x_title else 28)
+
+
 def finish(
     traces: list[dict],
     layout: dict,
@@ -257,7 +264,7 @@ def finish(
             "legend": {
                 "orientation": "h",
                 "yanchor": "top",
-                "y": -((48 if x_title else 28) / (full_height - top - bottom)),
+                "y": -((48 if x_title else 28) / plot_height(height, x_title=bool(x_title))),
                 "x": 0,
                 "xanchor": "left",
                 "font": {"size": 12},

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from components.figures import style
 from tests.browser.conftest import log_of
 from tests.browser.helpers import (
     CHART,
@@ -235,13 +236,49 @@ def test_a_copied_link_reopens_the_tab(page, app_url):
     expect(page.get_by_role("tab", name="Top products", exact=True)).to_have_attribute("aria-selected", "true")
 
 
+def test_no_label_is_printed_over_another(desktop_view):
+    """Labels beside points (the part-year totals under the trade turnover, among others) are placed where they
+    overlap no other label and no other point (figures/placement.py), on a chart as wide as a desktop draws it: the
+    width the placement assumes (style.DESKTOP_WIDTH) is checked here too. On a phone they crowd (not checked)."""
+    page, view = desktop_view
+    assert_drawn(page, view)
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
+             const box = (e, name, d) => { const r = e.getBoundingClientRect();
+                                          return [name, r.left, r.top, r.right, r.bottom, d]; };
+             return {title: (g._fullLayout.title.text || '').replaceAll('<br>', ' '), width: g._fullLayout.width,
+                     labels: [...g.querySelectorAll('g.textpoint')].map(p => [p, p.querySelector('text')])
+                               .filter(([p, t]) => t && t.textContent.trim())
+                               .map(([p, t]) => box(t, t.textContent, p.__data__)),
+                     markers: [...g.querySelectorAll('g.trace.scatter path.point')]
+                                .map(m => box(m, 'marker', m.__data__))}; })
+             .map(c => { const points = [...new Set([...c.labels, ...c.markers].map(b => b[5]))];
+                         for (const b of [...c.labels, ...c.markers]) b[5] = points.indexOf(b[5]);
+                         return c; })"""
+    )
+
+    def over(a, b):  # boxes crossing by more than 1 px each way
+        return a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1
+
+    for chart in charts:
+        boxes, markers = chart["labels"], chart["markers"]
+        crossed = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if over(a, b)]
+        assert not crossed, f"{view.name}: {chart['title']!r}: these labels are printed over each other: {crossed}"
+        # a label may touch its own point (a count printed on its bubble; a label under a diamond's tip)
+        covered = sorted({a[0] for a in boxes for m in markers if over(a, m) and a[5] != m[5]})
+        assert not covered, f"{view.name}: {chart['title']!r}: another point is drawn over these labels: {covered}"
+    if view.name == "trade":
+        turnover = next(c for c in charts if "trade turnover by direction" in c["title"])
+        assert turnover["width"] == style.DESKTOP_WIDTH, "the part-year labels were placed for another width"
+        assert len(turnover["labels"]) >= 12, f"most part-year totals keep their label: {turnover['labels']}"
+
+
 def test_every_chart_is_drawn_once(desktop_view):
     """Each chart asks for the margins its labels and legend take (figures/style.py: LEFT_NUMBERS for a y axis of
     numbers, RIGHT, the legend's rows; names of lanes above them, not beside the axis), so Plotly draws it once:
     it grows a margin that something does not fit (automargin) by drawing the whole chart again, half of the
     chart's draw time, and a grown bottom margin ran the legend into the source line. Fails the day Streamlit's
-    theme or a chart's labels need more. Not checked: the left margin of horizontal bars (top products), whose
-    names beside the bars are as wide as the font draws them."""
+    theme or a chart's labels need more (names beside horizontal bars are asked for at 7 px a character)."""
     page, view = desktop_view
     assert_drawn(page, view)
     charts = page.evaluate(
@@ -249,16 +286,14 @@ def test_every_chart_is_drawn_once(desktop_view):
              const L = g._fullLayout;
              const numbers = Object.keys(L).some(k => /^yaxis\\d*$/.test(k) && L[k].type === 'linear'
                                                        && L[k].showticklabels && L[k].visible !== false);
-             const beside = g.data.some(t => t.orientation === 'h');  // bars of named things: names beside them
-             return {title: (L.title.text || '').slice(0, 60), numbers, beside,
+             return {title: (L.title.text || '').slice(0, 60), numbers,
                      asked: ['l', 'r', 't', 'b'].map(side => L.margin[side]),
                      drawn: ['l', 'r', 't', 'b'].map(side => L._size[side])};
            })"""
     )
 
     def grown(chart: dict) -> str:  # Plotly redraws for a change of more than 1 px
-        sides = "rtb" if chart["beside"] else "lrtb"  # names beside bars: as wide as the browser's font draws them
-        return "".join(s for s, a, d in zip("lrtb", chart["asked"], chart["drawn"]) if s in sides and d > a + 1)
+        return "".join(s for s, a, d in zip("lrtb", chart["asked"], chart["drawn"]) if d > a + 1)
 
     twice = [(c["title"], grown(c), c["asked"], c["drawn"]) for c in charts if grown(c)]
     assert not twice, f"{view.name}: Plotly grew these margins (of l, r, t, b), so it drew these charts twice: {twice}"
