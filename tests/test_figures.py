@@ -276,6 +276,62 @@ def test_the_map_is_fitted_to_every_route_at_a_phone_width():
     assert 30 < narrow["longitude"] < 85
 
 
+def map_places(*rows) -> pd.DataFrame:
+    """Places as place_points gives them: (name, lon, lat, routes through it)."""
+    return pd.DataFrame(
+        {
+            "name": [r[0] for r in rows],
+            "position": [[r[1], r[2]] for r in rows],
+            "point_type": ["port"] * len(rows),
+            "n_routes": [r[3] for r in rows],
+            "radius": [3.5 + min(r[3], 5) for r in rows],
+        }
+    )
+
+
+MAP_VIEW = {"longitude": 50.0, "latitude": 42.0, "zoom": 3.3}
+
+
+def label_boxes(labelled: pd.DataFrame) -> list[tuple]:
+    """The px boxes the map's labels take (y up), from the anchor, baseline and offset the TextLayer is given."""
+    found = []
+    for name, pos, anchor, baseline, (dx, dy) in zip(*(labelled[c] for c in ("name", "position", "anchor",
+                                                                            "baseline", "offset"))):  # fmt: skip
+        x, y = maps.screen_px(pos, MAP_VIEW, 900, 560)
+        x, y = x + dx, y - dy
+        w, h = len(name) * maps.LABEL_CHAR_PX + 2 * maps.LABEL_PAD_PX, maps.LABEL_LINE_PX
+        left = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+        bottom = {"bottom": y, "center": y - h / 2, "top": y - h}[baseline]
+        found.append((left, bottom, left + w, bottom + h))
+    return found
+
+
+def test_map_names_keep_clear_of_each_other_and_the_edge_busiest_first():
+    """Baku (most routes) keeps its name above its dot; Sangachal, 40 km off, is named beside it, not over it;
+    a place at the map's left edge is named to its right, inside the map; the fourth name is past the limit."""
+    places = map_places(
+        ("Baku port", 49.87, 40.37, 6), ("Sangachal terminal", 49.47, 40.18, 4), ("Edge", 19.0, 42.0, 1),
+        ("Aktau port", 51.2, 43.65, 5), ("Last", 60.0, 45.0, 1),
+    )  # fmt: skip
+    assert maps.screen_px([19.0, 42.0], MAP_VIEW, 900, 560)[0] < 40  # the edge place is within 40 px of it
+    labelled = maps.label_places(places, MAP_VIEW, 900, 560, max_labels=4).set_index("name")
+    assert list(labelled.index) == ["Baku port", "Aktau port", "Sangachal terminal", "Edge"]
+    assert (labelled.loc["Baku port", "anchor"], labelled.loc["Baku port", "baseline"]) == ("middle", "bottom")
+    assert labelled.loc["Edge", "anchor"] == "start"
+    boxes = label_boxes(labelled.reset_index())
+    assert all(b[0] >= 0 and b[2] <= 900 for b in boxes), boxes
+    assert not any(placement._overlap(a, b, 0) for i, a in enumerate(boxes) for b in boxes[i + 1 :]), boxes
+    dots = [maps.screen_px(p, MAP_VIEW, 900, 560) for p in places["position"]]
+    for box, name in zip(boxes, labelled.index):
+        for (x, y), r, other in zip(dots, places["radius"], places["name"]):
+            if other != name:
+                assert not placement._overlap(box, (x - r, y - r, x + r, y + r), 0), (name, other)
+
+
+def test_a_map_with_no_places_names_none():
+    assert maps.label_places(map_places(), MAP_VIEW, 900, 560).empty
+
+
 def test_legend_names_every_style_including_unknown_years():
     rows = maps.legend_rows(EN)
     assert {r["key"] for r in rows} >= {*maps.MODES, *maps.STATUSES, "unknown_year", "not_open"}
@@ -446,7 +502,7 @@ def boxes(xs, ys, texts, positions, plot=PANEL) -> list[tuple]:
     """The px boxes the placed labels take, as label_positions reckons them."""
     sx, sy = plot.width / 10, plot.height / 600
     return [
-        placement._box(p, (x - 2000) * sx, y * sy, (len(t) * 5.2, 13), 11 / 1.6 + 1)
+        placement.box_at(p, (x - 2000) * sx, y * sy, (len(t) * 5.2, 13), 11 / 1.6 + 1)
         for x, y, t, p in zip(xs, ys, texts, positions)
         if p
     ]

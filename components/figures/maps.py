@@ -20,6 +20,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from components.figures import placement
 from components.shaping.labels import Labels
 
 MODES = ("pipeline", "rail", "sea", "road", "multimodal")
@@ -80,7 +81,7 @@ TOOLTIP = {
 ROUTE_LAYER_COLUMNS = ("path", "colour", "width", "name", "tip")
 DASH_LAYER_COLUMNS = ("path", "colour", "width")
 PLACE_LAYER_COLUMNS = ("position", "radius", "name", "tip")
-LABEL_LAYER_COLUMNS = ("position", "name")
+LABEL_LAYER_COLUMNS = ("position", "name", "anchor", "baseline", "offset")
 ROUTE_COLUMNS = (
     "route_id",
     "name",
@@ -417,23 +418,75 @@ def route_layers(paths: pd.DataFrame) -> list[pdk.Layer]:
     ]
 
 
-def label_places(places: pd.DataFrame, max_labels: int = 12, min_km: float = 150) -> pd.DataFrame:
-    """The busiest places to label, skipping any within ``min_km`` of one already chosen (declutter)."""
+# a textposition (placement.POSITIONS) as deck.gl's TextLayer draws it: anchor, baseline and the offset's signs
+# (screen px, y down) in units of the label's distance from its dot's centre
+_DECK_PLACES = {
+    "top center": ("middle", "bottom", (0, -1)),
+    "bottom center": ("middle", "top", (0, 1)),
+    "middle right": ("start", "center", (1, 0)),
+    "middle left": ("end", "center", (-1, 0)),
+    "top right": ("start", "bottom", (1, -1)),
+    "top left": ("end", "bottom", (-1, -1)),
+    "bottom right": ("start", "top", (1, 1)),
+    "bottom left": ("end", "top", (-1, 1)),
+}
+LABEL_CHAR_PX = 7.0  # 12 px sans-serif: DejaVu Sans (Debian's Arial stand-in) is wider than Arial, ~6.9 px a letter
+LABEL_LINE_PX = 17  # 12 px text on a background padded 1 px above and below, rounded up
+LABEL_PAD_PX = 3  # the background's padding left and right
+
+
+def screen_px(position: list[float], view: dict, width_px: float, height_px: float) -> tuple[float, float]:
+    """Where a [lon, lat] is drawn on a map of this size at this view (deck.gl's 512 px web-Mercator world), in
+    px from the map's bottom-left corner, y upwards."""
+
+    def world(lon: float, lat: float) -> tuple[float, float]:
+        size = 512 * 2 ** view["zoom"]
+        y = math.log(math.tan(math.pi / 4 + math.radians(max(min(lat, 85), -85)) / 2))
+        return (lon + 180) / 360 * size, (1 - y / math.pi) / 2 * size
+
+    (x, y), (cx, cy) = world(*position[:2]), world(view["longitude"], view["latitude"])
+    return width_px / 2 + x - cx, height_px / 2 - (y - cy)
+
+
+def label_places(
+    places: pd.DataFrame, view: dict, width_px: float, height_px: float, max_labels: int = 12
+) -> pd.DataFrame:
+    """The busiest places (most routes, then ports, terminals, junctions) that can be named on the map as it
+    first opens without one name over another, over a dot or past the map's edge (placement.label_positions);
+    each with its name's `anchor`, `baseline` and pixel `offset` for deck.gl's TextLayer."""
+    columns = [*places.columns, "anchor", "baseline", "offset"]
+    if places.empty:
+        return pd.DataFrame(columns=columns)
     rank = {t: i for i, t in enumerate(("port", "terminal", "junction", "city"))}
     order = places.assign(_r=places["point_type"].map(rank).fillna(9)).sort_values(
         ["n_routes", "_r", "name"], ascending=[False, True, True]
     )
-    chosen: list[int] = []
-    for i, pos in zip(order.index, order["position"]):
-        if len(chosen) >= max_labels:
-            break
-        if all(haversine_km(pos, places.at[j, "position"]) >= min_km for j in chosen):
-            chosen.append(i)
-    return places.loc[chosen]
+    priority = pd.Series(range(len(order)), index=order.index).reindex(places.index).tolist()
+    xs, ys = zip(*(screen_px(p, view, width_px, height_px) for p in places["position"]))
+    radii = places["radius"].astype(float).tolist()
+    positions = placement.label_positions(
+        xs,
+        ys,
+        places["name"].tolist(),
+        placement.Plot(width_px, height_px, (0, width_px), (0, height_px)),
+        radii=radii,
+        char=LABEL_CHAR_PX,
+        line=LABEL_LINE_PX,
+        pad=LABEL_PAD_PX,
+        priority=priority,
+        limit=max_labels,
+    )
+    keep = [i for i, p in enumerate(positions) if p]
+    placed = places.iloc[keep].copy()
+    deck = [_DECK_PLACES[positions[i]] for i in keep]
+    placed["anchor"] = [a for a, _, _ in deck]
+    placed["baseline"] = [b for _, b, _ in deck]
+    placed["offset"] = [[dx * (radii[i] + 3), dy * (radii[i] + 3)] for i, (_, _, (dx, dy)) in zip(keep, deck)]
+    return placed.loc[sorted(placed.index, key=lambda i: priority[places.index.get_loc(i)])]
 
 
-def place_layers(places: pd.DataFrame, max_labels: int = 12) -> list[pdk.Layer]:
-    """Dots for places (pickable) and light labels for the busiest ones."""
+def place_layers(places: pd.DataFrame, labelled: pd.DataFrame) -> list[pdk.Layer]:
+    """Dots for places (pickable) and light labels for those `label_places` found room for."""
     dots = pdk.Layer(
         "ScatterplotLayer",
         id="places",
@@ -454,20 +507,20 @@ def place_layers(places: pd.DataFrame, max_labels: int = 12) -> list[pdk.Layer]:
     labels = pdk.Layer(
         "TextLayer",
         id="labels",
-        data=_records(label_places(places, max_labels), LABEL_LAYER_COLUMNS),
+        data=_records(labelled, LABEL_LAYER_COLUMNS),
         get_position="position",
         get_text="name",
         get_size=12,
         size_units='"pixels"',
         get_color=[30, 30, 30],
-        get_pixel_offset=[0, -10],
-        get_text_anchor='"middle"',
-        get_alignment_baseline='"bottom"',
+        get_pixel_offset="offset",
+        get_text_anchor="anchor",
+        get_alignment_baseline="baseline",
         font_family='"Arial, Helvetica, sans-serif"',
         character_set='"auto"',
         background=True,
         get_background_color=[255, 255, 255, 170],
-        background_padding=[3, 1],
+        background_padding=[LABEL_PAD_PX, 1],
         pickable=False,
     )
     return [dots, labels]
@@ -537,8 +590,9 @@ def network_deck(
     places = place_points(points, paths, labels, types=MAP_PLACE_TYPES)
     fit = fitted_view(paths, width_px=width_px, height_px=height_px)
     view = pdk.ViewState(**fit, min_zoom=1, max_zoom=VIEW["max_zoom"], pitch=0, bearing=0)
+    labelled = label_places(places, fit, width_px, height_px, max_labels)
     return OfflineDeck(
-        layers=[water_layer(), basemap_layer(geojson), *route_layers(paths), *place_layers(places, max_labels)],
+        layers=[water_layer(), basemap_layer(geojson), *route_layers(paths), *place_layers(places, labelled)],
         initial_view_state=view,
         views=[pdk.View(type="MapView", controller=True)],
         map_provider=None,

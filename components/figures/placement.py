@@ -47,23 +47,34 @@ def label_positions(
     *,
     symbols: Sequence[str] | None = None,
     marker: float = 11,
+    radii: Sequence[float] | None = None,
     char: float = 5.2,
     line: float = 13,
+    pad: float = 0,
     gap: float = 2,
+    priority: Sequence[float] | None = None,
+    limit: int | None = None,
 ) -> list[str | None]:
     """Each point's textposition, or None where every position would overlap another point or a label placed
-    before it (the point with the fewest free places goes first), or leave the plot. Sizes in px as Plotly draws
-    them: a marker of `marker` px with a 2 px outline, as wide and tall as its symbol (plotly's names: "circle",
-    "diamond-open", …) makes it; text of 10 px is 13 px tall and about 5.2 px a character
-    (measured in Chromium); a label stands `marker / 1.6 + 1` px off its point's centre (plotly.js's
-    textPointPosition)."""
+    before it, or leave the plot. Without `priority` the point with the fewest free places goes first (most
+    labels kept); with it, the lowest first (the most important kept), and at most `limit` labels are placed.
+
+    Sizes in px, by default as Plotly draws them: a marker of `marker` px with a 2 px outline, as wide and tall
+    as its symbol (plotly's names: "circle", "diamond-open", …) makes it; text of 10 px is 13 px tall and about
+    5.2 px a character (measured in Chromium), `pad` px more each side (a background); a label stands
+    `marker / 1.6 + 1` px off its point's centre (plotly.js's textPointPosition). `radii`: each point's own
+    radius instead (a dot of a map), its label `radius + 3` px off its centre."""
     (x0, x1), (y0, y1) = plot.x_range, plot.y_range
     sx = plot.width / (x1 - x0) if x1 > x0 else 0.0
     sy = plot.height / (y1 - y0) if y1 > y0 else 0.0
     centres = [((x - x0) * sx, (y - y0) * sy) for x, y in zip(xs, ys)]
-    halves = [_half(symbol, marker) for symbol in (symbols or ["circle"] * len(centres))]
+    if radii is not None:
+        halves = [(r, r) for r in radii]
+        offsets = [r + 3 for r in radii]
+    else:
+        halves = [_half(symbol, marker) for symbol in (symbols or ["circle"] * len(centres))]
+        offsets = [marker / 1.6 + 1] * len(centres)
     points = [(cx - w, cy - h, cx + w, cy + h) for (cx, cy), (w, h) in zip(centres, halves)]
-    offset = marker / 1.6 + 1
     labels: list[Box] = []
     # a point drawn on another (the same value from two sources: centres under `same` px apart) is no obstacle to
     # it, one label may serve both; a point that only partly covers another still is, or its label would cross it
@@ -74,18 +85,23 @@ def label_positions(
     ]
 
     def free(i: int) -> list[tuple[str, Box]]:
-        size = (len(str(texts[i])) * char, line)
-        boxes = ((position, _box(position, *centres[i], size, offset)) for position in POSITIONS)
+        size = (len(str(texts[i])) * char + 2 * pad, line)
+        boxes = ((position, box_at(position, *centres[i], size, offsets[i])) for position in POSITIONS)
         return [
             (position, box)
             for position, box in boxes
             if _inside(box, plot) and not any(_overlap(box, other, gap) for other in obstacles[i] + labels)
         ]
 
-    # the point with the fewest free places first (before its neighbours' labels take them), then left to right
-    order = sorted((i for i in range(len(points)) if texts[i]), key=lambda i: (len(free(i)), centres[i][0]))
+    named = [i for i in range(len(points)) if texts[i]]
+    if priority is None:  # the point with the fewest free places first (before its neighbours take them)
+        order = sorted(named, key=lambda i: (len(free(i)), centres[i][0]))
+    else:
+        order = sorted(named, key=lambda i: priority[i])
     chosen: list[str | None] = [None] * len(points)
     for i in order:
+        if limit is not None and len(labels) >= limit:
+            break
         if places := free(i):
             chosen[i], box = places[0]
             labels.append(box)
@@ -98,7 +114,8 @@ def _half(symbol: str, size: float) -> tuple[float, float]:
     return (size * w / 2 + 1, size * h / 2 + 1)
 
 
-def _box(position: str, cx: float, cy: float, size: tuple[float, float], offset: float) -> Box:
+def box_at(position: str, cx: float, cy: float, size: tuple[float, float], offset: float) -> Box:
+    """The box a label of `size` takes at a textposition around a point at (cx, cy), `offset` px off it."""
     (w, h), (vertical, horizontal) = size, position.split()
     left = {"center": cx - w / 2, "right": cx + offset, "left": cx - offset - w}[horizontal]
     bottom = {"top": cy + offset, "middle": cy - h / 2, "bottom": cy - offset - h}[vertical]
