@@ -14,11 +14,7 @@ ui.page_title(
 view = ui.view(overview.overview)
 if ui.guard(view):
     ui.stale_notice(overview.overview.tables)
-    for column, metric in zip(st.columns(4), view.metrics):
-        with column:
-            st.metric(ui.text(metric.label), metric.value, metric.delta, help=metric.help and ui.text(metric.help))
-            if metric.caption:
-                st.caption(ui.text(metric.caption))
+    ui.metrics(view.metrics)
     if ui.guard(view.timeline):
         ui.chart(view.timeline)
         st.caption(

@@ -196,7 +196,7 @@ def test_no_english_interface_text_is_left(page, app_url, code, view: View):
         if strings
     ]
     if view.page == "overview":
-        problems += metric_format(page, code)
+        problems += metric_format(page, code) + metric_cut(page)
     if view.page == "diaspora":
         problems += grid_thousands(page, code)
     assert not problems, f"{view.path}?lang={code}:\n  " + "\n  ".join(problems)
@@ -206,6 +206,23 @@ def metric_format(page, code: str) -> list[str]:
     """The Overview's first metric (trade turnover, million USD, one decimal) in the language's number format."""
     value = page.locator('[data-testid="stMetricValue"]').first.inner_text().strip()
     return [] if NUMBER[code].match(value) else [f"the first metric reads {value!r}, not a number as {code} writes it"]
+
+
+def metric_cut(page) -> list[str]:
+    """No headline figure's label, value or change is cut to "…" (a long Kazakh label lost its unit: ui.metrics
+    wraps them), and the four values stand level however many lines their labels take."""
+    found = page.evaluate(
+        """() => ({
+             cut: [...document.querySelectorAll('[data-testid="stMetric"] *')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1)
+                    .map(e => e.textContent),
+             tops: [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+                     .map(e => Math.round(e.getBoundingClientRect().top))})"""
+    )
+    problems = [f"a metric's text is cut: {text!r}" for text in found["cut"]]
+    if len(found["tops"]) != 4 or max(found["tops"]) - min(found["tops"]) > 1:
+        problems.append(f"the four metric values do not stand level: their tops at {found['tops']} px")
+    return problems
 
 
 def grid_thousands(page, code: str) -> list[str]:
