@@ -422,6 +422,7 @@ def base_url() -> str:
 
 
 def is_phone() -> bool:
-    """A phone's browser (its User-Agent says Mobile): the map is fitted to a narrow screen."""
+    """A phone's browser (its User-Agent says Mobile): the map is fitted and the part-year labels placed for a
+    narrow screen."""
     agent = (st.context.headers or {}).get("User-Agent", "")
     return "Mobi" in agent or "Android" in agent

@@ -26,7 +26,7 @@ tabs = ui.view_tabs(
 
 if tabs[0].open:
     with tabs[0]:
-        view = ui.view(trade.turnover)
+        view = ui.view(trade.turnover, phone=ui.is_phone())
         if ui.guard(view):
             ui.stale_notice(trade.turnover.tables)
             ui.chart(view.chart)

@@ -174,11 +174,18 @@ def turnover_marks(
 
 
 def turnover_figure(
-    annual: pd.DataFrame, part: pd.DataFrame, others: pd.DataFrame, labels: Labels, period: str, source: str
+    annual: pd.DataFrame,
+    part: pd.DataFrame,
+    others: pd.DataFrame,
+    labels: Labels,
+    period: str,
+    source: str,
+    width: float = DESKTOP_WIDTH,
 ) -> dict:
     """Full-year turnover by direction (colour) and reporter (line and marker); lines break at missing years;
     part-year figures as labelled hollow diamonds apart from the lines; other sources' values as crosses.
-    The frames may come with their marks made already (turnover_marks); else they are made here."""
+    The frames may come with their marks made already (turnover_marks); else they are made here. `width`: the
+    chart's px as it will be drawn (a desktop's or a phone's), which the part-year labels are placed for."""
     _ = labels.lang._
     height, spacing, shares = 600, 0.12, (0.68, 0.32)  # px of the figure; the gap and the panels' shares of it
     if "_hover" not in annual:
@@ -247,8 +254,8 @@ def turnover_figure(
         hover = totals["_hover"].tolist()
         symbols = totals["_symbol"].tolist()
         texts = [labels.period(p, None) for p in totals["period"]]
-        # the lower panel as it is drawn in a desktop's main column (a phone's is a third as wide: labels crowd)
-        panel_px = (plot_height(height, x_title=True) * (1 - spacing) * shares[1], DESKTOP_WIDTH - LEFT_NUMBERS - RIGHT)
+        # the lower panel as it is drawn `width` px wide (a phone's is a third as wide as a desktop's: fewer labels)
+        panel_px = (plot_height(height, x_title=True) * (1 - spacing) * shares[1], width - LEFT_NUMBERS - RIGHT)
         panel = Plot(panel_px[1], panel_px[0], tuple(x_range), tuple(y_range), above=20)
         positions = label_positions(part_x, totals["value_usd_m"].tolist(), texts, panel, symbols=symbols)
         traces.append(

@@ -53,6 +53,7 @@ LEFT = 56
 LEFT_NUMBERS = 79
 RIGHT = 28  # likewise: a date label at the plot's right end sticks out by half its width (28 px: a phone's milestones)
 DESKTOP_WIDTH = 940  # px of a chart in the page's main column on a 1400 px desktop (the browser tests' view)
+PHONE_WIDTH = 358  # px of a chart on a 390 px phone (the browser tests' iPhone 13)
 # The legend (12 px names) is 19 px a row plus 10 px of padding; the bottom margin holds it and a few px of air
 # above the source line. A legend taller than the margin grows it (a second draw) and runs into the source line.
 LEGEND_ROW, LEGEND_PAD = 19, 14

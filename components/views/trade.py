@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from components.figures import charts
+from components.figures import charts, style
 from components.shaping import export, transforms
 from components.shaping.filters import YearRange, years_in
 from components.views import facts
@@ -210,7 +210,8 @@ def _summary_turnover(ctx: Context, annual: pd.DataFrame, period: str) -> str:
 
 
 @needs("trade_turnover")
-def turnover(ctx: Context) -> Turnover | Empty:
+def turnover(ctx: Context, phone: bool = False) -> Turnover | Empty:
+    """`phone`: the chart's part-year labels are placed for a phone's width (fewer fit), not a desktop's."""
     _ = ctx._
     shown = _shown(ctx)
     if shown.empty:
@@ -222,7 +223,8 @@ def turnover(ctx: Context) -> Turnover | Empty:
     span = transforms.span(shown, ctx.years)
     period = span.label()
     source = ctx.source_line(shown, compact=True)
-    figure = charts.turnover_figure(annual, part, others, ctx.labels, period, source)
+    width = style.PHONE_WIDTH if phone else style.DESKTOP_WIDTH
+    figure = charts.turnover_figure(annual, part, others, ctx.labels, period, source, width)
     title = _("Azerbaijan–Kazakhstan trade turnover by direction and reporter, {period} (million USD)").format(
         period=period
     )

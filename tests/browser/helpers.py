@@ -287,3 +287,41 @@ def download(page, locator, timeout_ms: int = 60_000):
     with page.expect_download(timeout=timeout_ms) as info:
         locator.click()
     return info.value
+
+
+# Every chart's labels beside points and its markers, as boxes [text, left, top, right, bottom, point]: `point`
+# numbers the data point a box belongs to, so a label is not faulted for touching its own marker.
+LABELS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
+    const box = (e, name, d) => { const r = e.getBoundingClientRect();
+                                 return [name, r.left, r.top, r.right, r.bottom, d]; };
+    return {title: (g._fullLayout.title.text || '').replaceAll('<br>', ' '), width: g._fullLayout.width,
+            labels: [...g.querySelectorAll('g.textpoint')].map(p => [p, p.querySelector('text')])
+                      .filter(([p, t]) => t && t.textContent.trim())
+                      .map(([p, t]) => box(t, t.textContent, p.__data__)),
+            markers: [...g.querySelectorAll('g.trace.scatter path.point')]
+                       .map(m => box(m, 'marker', m.__data__))}; })
+  .map(c => { const points = [...new Set([...c.labels, ...c.markers].map(b => b[5]))];
+              for (const b of [...c.labels, ...c.markers]) b[5] = points.indexOf(b[5]);
+              return c; })"""
+
+
+def labels_beside_points(page) -> list[dict]:
+    """Each Plotly chart on the page: title, width, its labels' and markers' boxes (LABELS_JS)."""
+    return page.evaluate(LABELS_JS)
+
+
+def label_problems(charts: list[dict]) -> list[str]:
+    """Labels printed over each other, and labels another point is drawn over (a label may touch its own point:
+    a count printed on its bubble, a label under a diamond's tip)."""
+
+    def over(a, b):  # boxes crossing by more than 1 px each way
+        return a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1
+
+    problems = []
+    for chart in charts:
+        boxes, markers = chart["labels"], chart["markers"]
+        if crossed := [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if over(a, b)]:
+            problems.append(f"{chart['title']!r}: these labels are printed over each other: {crossed}")
+        if covered := sorted({a[0] for a in boxes for m in markers if over(a, m) and a[5] != m[5]}):
+            problems.append(f"{chart['title']!r}: another point is drawn over these labels: {covered}")
+    return problems

@@ -29,6 +29,8 @@ from tests.browser.helpers import (
     click_nav,
     click_tab,
     goto,
+    label_problems,
+    labels_beside_points,
     query,
     screenshot,
     slider_values,
@@ -239,34 +241,12 @@ def test_a_copied_link_reopens_the_tab(page, app_url):
 def test_no_label_is_printed_over_another(desktop_view):
     """Labels beside points (the part-year totals under the trade turnover, among others) are placed where they
     overlap no other label and no other point (figures/placement.py), on a chart as wide as a desktop draws it: the
-    width the placement assumes (style.DESKTOP_WIDTH) is checked here too. On a phone they crowd (not checked)."""
+    width the placement assumes (style.DESKTOP_WIDTH) is checked here too; test_phone.py checks a phone's."""
     page, view = desktop_view
     assert_drawn(page, view)
-    charts = page.evaluate(
-        """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g._fullLayout).map(g => {
-             const box = (e, name, d) => { const r = e.getBoundingClientRect();
-                                          return [name, r.left, r.top, r.right, r.bottom, d]; };
-             return {title: (g._fullLayout.title.text || '').replaceAll('<br>', ' '), width: g._fullLayout.width,
-                     labels: [...g.querySelectorAll('g.textpoint')].map(p => [p, p.querySelector('text')])
-                               .filter(([p, t]) => t && t.textContent.trim())
-                               .map(([p, t]) => box(t, t.textContent, p.__data__)),
-                     markers: [...g.querySelectorAll('g.trace.scatter path.point')]
-                                .map(m => box(m, 'marker', m.__data__))}; })
-             .map(c => { const points = [...new Set([...c.labels, ...c.markers].map(b => b[5]))];
-                         for (const b of [...c.labels, ...c.markers]) b[5] = points.indexOf(b[5]);
-                         return c; })"""
-    )
-
-    def over(a, b):  # boxes crossing by more than 1 px each way
-        return a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1
-
-    for chart in charts:
-        boxes, markers = chart["labels"], chart["markers"]
-        crossed = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if over(a, b)]
-        assert not crossed, f"{view.name}: {chart['title']!r}: these labels are printed over each other: {crossed}"
-        # a label may touch its own point (a count printed on its bubble; a label under a diamond's tip)
-        covered = sorted({a[0] for a in boxes for m in markers if over(a, m) and a[5] != m[5]})
-        assert not covered, f"{view.name}: {chart['title']!r}: another point is drawn over these labels: {covered}"
+    charts = labels_beside_points(page)
+    problems = label_problems(charts)
+    assert not problems, f"{view.name}:\n  " + "\n  ".join(problems)
     if view.name == "trade":
         turnover = next(c for c in charts if "trade turnover by direction" in c["title"])
         assert turnover["width"] == style.DESKTOP_WIDTH, "the part-year labels were placed for another width"

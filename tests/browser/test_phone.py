@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from components.figures import style
 from tests.browser.helpers import (
     CHART,
     DEFAULT_YEARS,
@@ -15,6 +16,8 @@ from tests.browser.helpers import (
     PLOTLY,
     SIDEBAR,
     SLIDER,
+    label_problems,
+    labels_beside_points,
     screenshot,
     settle_frames,
     slider_values,
@@ -128,6 +131,20 @@ def test_chart_titles_fit_and_legends_sit_below_the_plot(phone_view):
         if small:
             problems.append(f"{c['chart']!r}: legend text below 12 px: {sorted(set(small))}")
     assert not problems, f"{view.name} at 390 px:\n  " + "\n  ".join(problems)
+
+
+def test_no_label_is_printed_over_another_on_a_phone(phone_view):
+    """The part-year labels under the trade turnover are placed for a phone's width when the browser says it is
+    one (style.PHONE_WIDTH, checked here): fewer than on a desktop, none over another label or point."""
+    page, view = phone_view
+    settle_frames(page)
+    charts = labels_beside_points(page)
+    problems = label_problems(charts)
+    assert not problems, f"{view.name} at 390 px:\n  " + "\n  ".join(problems)
+    if view.name == "trade":
+        turnover = next(c for c in charts if "trade turnover by direction" in c["title"])
+        assert turnover["width"] == style.PHONE_WIDTH, "the part-year labels were placed for another width"
+        assert len(turnover["labels"]) >= 6, f"a phone keeps some part-year labels: {turnover['labels']}"
 
 
 def test_the_map_legend_is_readable_and_the_map_fits(phone_view):
