@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from components.figures import charts, maps, placement
+from components.figures import charts, maps, placement, style
 from components.figures import corridors as corridor_figures
 from components.figures.style import DIRECTION_COLOURS, REPORTER_STYLE, finish
 from components.i18n import Lang
@@ -586,3 +586,14 @@ def test_the_turnover_chart_leaves_out_labels_it_cannot_place_and_hover_keeps_th
     left_out = [h for t, h in zip(parts.text, parts.hovertext) if not t]
     names = [EN.period(p, None) for p in periods]
     assert all(sum(n in h for n in names) == 1 for h in left_out), (names, left_out)
+
+
+def test_year_ticks_on_a_phone_are_as_many_as_fit_upright():
+    """2001–2025 on a desktop: a year every 2 (12 labels of 36 px in 833 px); on a phone's 251 px a year every 5,
+    or Plotly turns them on end and the axis title runs into the legend."""
+    df = cited(trade((2001, "annual", "total", "AZ", 106.0), (2025, "annual", "total", "AZ", 500.0)))
+    frames = transforms.annual_turnover(df), transforms.part_year_turnover(df), transforms.other_versions(df)
+    desktop = charts.turnover_figure(*frames, EN, "x", "")
+    phone = charts.turnover_figure(*frames, EN, "x", "", width=style.PHONE_WIDTH)
+    assert (desktop["layout"]["xaxis"]["dtick"], phone["layout"]["xaxis"]["dtick"]) == (2, 5)
+    assert phone["layout"]["xaxis2"]["dtick"] == 5

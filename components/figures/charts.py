@@ -173,6 +173,9 @@ def turnover_marks(
     )
 
 
+YEAR_TICK_PX = 36  # a year's tick label (12 px digits) and the gap beside it
+
+
 def turnover_figure(
     annual: pd.DataFrame,
     part: pd.DataFrame,
@@ -304,7 +307,11 @@ def turnover_figure(
         )
     traces += firmness_keys(labels, pd.concat([annual, part]))
     years = pd.concat([annual["year"], part["year"]]).dropna()
-    dtick = 1 if years.nunique() and years.max() - years.min() <= 14 else 2
+    # a year every 1, 2, 5 or 10, the first whose labels fit side by side (36 px each): Plotly turns labels that
+    # do not fit on end, and on a phone they then pushed the axis title into the legend
+    span = years.max() - years.min() if years.nunique() else 0
+    fits = (width - LEFT_NUMBERS - RIGHT) // YEAR_TICK_PX
+    dtick = 1 if span <= 14 and span <= fits else next((d for d in (2, 5) if span / d <= fits), 10)
     layout = stacked_axes(2, spacing, heights=shares)
     ticks = {"dtick": dtick, "tickformat": "d"}
     merge(

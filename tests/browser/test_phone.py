@@ -101,7 +101,11 @@ CHART_GEOMETRY = """charts => charts.map(chart => {
             title: box(title), titleText: title && title.textContent,
             legend: box(legend), plotBottom: areas.length ? Math.max(...areas.map(b => b.bottom)) : null,
             legendFonts: legend ? [...legend.querySelectorAll('text')]
-                .map(t => parseFloat(getComputedStyle(t).fontSize)) : []};
+                .map(t => parseFloat(getComputedStyle(t).fontSize)) : [],
+            xTitleBottom: Math.max(0, ...[...chart.querySelectorAll('g[class^="g-x"][class$="title"] text')]
+                .map(t => t.getBoundingClientRect().bottom)),
+            legendTextTop: legend && legend.querySelector('text')
+                ? Math.min(...[...legend.querySelectorAll('text')].map(t => t.getBoundingClientRect().top)) : null};
 })"""
 
 
@@ -126,6 +130,11 @@ def test_chart_titles_fit_and_legends_sit_below_the_plot(phone_view):
             problems.append(
                 f"{c['chart']!r}: the legend (top {c['legend']['top']:.0f}) is not below the plot area (bottom "
                 f"{c['plotBottom']:.0f})"
+            )
+        if c["legendTextTop"] is not None and c["xTitleBottom"] > c["legendTextTop"] + 1:
+            problems.append(
+                f"{c['chart']!r}: the x axis title (bottom {c['xTitleBottom']:.0f}) runs into the legend (text top "
+                f"{c['legendTextTop']:.0f}): year labels turned on end push it down"
             )
         small = [f for f in c["legendFonts"] if f < 12]
         if small:
