@@ -310,6 +310,21 @@ def labels_beside_points(page) -> list[dict]:
     return page.evaluate(LABELS_JS)
 
 
+def assert_labels_placed(page, where: str, width: int, at_least: int) -> None:
+    """No label over another label or point on the page; on the trade page, the turnover chart drawn `width` px
+    wide (the width its part-year labels were placed for) with at least `at_least` of them."""
+    charts = labels_beside_points(page)
+    problems = label_problems(charts)
+    assert not problems, f"{where}:\n  " + "\n  ".join(problems)
+    turnover = [c for c in charts if "trade turnover by direction" in c["title"]]
+    assert turnover or not at_least, f"{where}: no trade turnover chart"
+    for chart in turnover:
+        assert chart["width"] == width, (
+            f"{where}: the part-year labels were placed for {width} px, not {chart['width']}"
+        )
+        assert len(chart["labels"]) >= at_least, f"{where}: too few part-year labels kept: {chart['labels']}"
+
+
 def label_problems(charts: list[dict]) -> list[str]:
     """Labels printed over each other, and labels another point is drawn over (a label may touch its own point:
     a count printed on its bubble, a label under a diamond's tip)."""

@@ -24,13 +24,12 @@ from tests.browser.helpers import (
     SITE,
     View,
     assert_frame,
+    assert_labels_placed,
     assert_no_exception,
     choose_leader,
     click_nav,
     click_tab,
     goto,
-    label_problems,
-    labels_beside_points,
     query,
     screenshot,
     slider_values,
@@ -244,13 +243,7 @@ def test_no_label_is_printed_over_another(desktop_view):
     width the placement assumes (style.DESKTOP_WIDTH) is checked here too; test_phone.py checks a phone's."""
     page, view = desktop_view
     assert_drawn(page, view)
-    charts = labels_beside_points(page)
-    problems = label_problems(charts)
-    assert not problems, f"{view.name}:\n  " + "\n  ".join(problems)
-    if view.name == "trade":
-        turnover = next(c for c in charts if "trade turnover by direction" in c["title"])
-        assert turnover["width"] == style.DESKTOP_WIDTH, "the part-year labels were placed for another width"
-        assert len(turnover["labels"]) >= 12, f"most part-year totals keep their label: {turnover['labels']}"
+    assert_labels_placed(page, view.name, style.DESKTOP_WIDTH, at_least=12 if view.name == "trade" else 0)
 
 
 def test_every_chart_is_drawn_once(desktop_view):

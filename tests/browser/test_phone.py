@@ -16,8 +16,7 @@ from tests.browser.helpers import (
     PLOTLY,
     SIDEBAR,
     SLIDER,
-    label_problems,
-    labels_beside_points,
+    assert_labels_placed,
     screenshot,
     settle_frames,
     slider_values,
@@ -147,13 +146,7 @@ def test_no_label_is_printed_over_another_on_a_phone(phone_view):
     one (style.PHONE_WIDTH, checked here): fewer than on a desktop, none over another label or point."""
     page, view = phone_view
     settle_frames(page)
-    charts = labels_beside_points(page)
-    problems = label_problems(charts)
-    assert not problems, f"{view.name} at 390 px:\n  " + "\n  ".join(problems)
-    if view.name == "trade":
-        turnover = next(c for c in charts if "trade turnover by direction" in c["title"])
-        assert turnover["width"] == style.PHONE_WIDTH, "the part-year labels were placed for another width"
-        assert len(turnover["labels"]) >= 6, f"a phone keeps some part-year labels: {turnover['labels']}"
+    assert_labels_placed(page, f"{view.name} at 390 px", style.PHONE_WIDTH, at_least=6 if view.name == "trade" else 0)
 
 
 def test_the_map_legend_is_readable_and_the_map_fits(phone_view):
