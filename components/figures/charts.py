@@ -420,57 +420,54 @@ def _reporter_lines(
     return traces
 
 
-def _yearly_by_reporter(
-    wide: pd.DataFrame, labels: Labels, column: str, derived: str, colour: str, series: str, unit: str, *, sign: bool
-) -> list[dict]:
-    """One line per reporter of a yearly value around zero, and the derived-marker key when one is derived."""
+def _yearly_figure(
+    wide: pd.DataFrame, labels: Labels, column: str, derived: str, colour: str, *, names: tuple[str, str, str, str],
+    source: str, sign: bool,
+) -> dict:  # fmt: skip
+    """A yearly value around zero, one line per reporter (an open marker where it is derived by us). `names`: the
+    series, its unit, the title and the y axis title, translated."""
+    series, unit, title, y_title = names
     traces = _reporter_lines(wide, column, colour, labels, series, unit, 1, sign=sign, derived=derived)
     if wide[derived].any():
         traces.append(legend_key(labels.lang._("open marker: from derived values (computed by us)"), "circle-open"))
-    return traces
-
-
-def _around_zero() -> dict:
-    return {"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}}
+    return finish(
+        traces,
+        {"xaxis": {"tickformat": "d"}},
+        title,
+        labels.lang,
+        y_title=y_title,
+        x_title=labels.lang._("Year"),
+        source=source,
+        height=360,
+        after={"yaxis": {"rangemode": "normal", "zeroline": True, "zerolinecolor": MUTED}},
+    )
 
 
 def balance_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Azerbaijan's trade balance with Kazakhstan (its exports minus imports) per year, one line per reporter."""
     _ = labels.lang._
-    traces = _yearly_by_reporter(
-        wide, labels, "balance_az", "balance_derived", PALETTE["purple"], _("Azerbaijan's balance"), _("million USD"),
-        sign=False,
-    )  # fmt: skip
-    return finish(
-        traces,
-        {"xaxis": {"tickformat": "d"}},
+    names = (
+        _("Azerbaijan's balance"),
+        _("million USD"),
         _("Azerbaijan's trade balance with Kazakhstan, {period} (million USD)").format(period=period),
-        labels.lang,
-        y_title=_("million USD (exports − imports)"),
-        x_title=_("Year"),
-        source=source,
-        height=360,
-        after=_around_zero(),
+        _("million USD (exports − imports)"),
+    )
+    return _yearly_figure(
+        wide, labels, "balance_az", "balance_derived", PALETTE["purple"], names=names, source=source, sign=False
     )
 
 
 def change_figure(wide: pd.DataFrame, labels: Labels, period: str, source: str) -> dict:
     """Change of total turnover on the year before from the same reporter (consecutive years only)."""
     _ = labels.lang._
-    traces = _yearly_by_reporter(
-        wide, labels, "total_change_pct", "change_derived", PALETTE["green"], _("change on the year before"), "%",
-        sign=True,
-    )  # fmt: skip
-    return finish(
-        traces,
-        {"xaxis": {"tickformat": "d"}},
+    names = (
+        _("change on the year before"),
+        "%",
         _("Year-on-year change of total turnover, {period} (%)").format(period=period),
-        labels.lang,
-        y_title=_("change on the year before, %"),
-        x_title=_("Year"),
-        source=source,
-        height=360,
-        after=_around_zero(),
+        _("change on the year before, %"),
+    )
+    return _yearly_figure(
+        wide, labels, "total_change_pct", "change_derived", PALETTE["green"], names=names, source=source, sign=True
     )
 
 
