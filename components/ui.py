@@ -150,13 +150,7 @@ def page_title(title: str, intro: str) -> None:
     st.caption(intro + " " + _("Showing {years}.").format(years=years().label()))
 
 
-class Tabs(list):
-    """The tab containers of a page, and the id of the open one."""
-
-    open_id: str = ""
-
-
-def view_tabs(page: str, tabs: list[tuple[str, str]]) -> Tabs:
+def view_tabs(page: str, tabs: list[tuple[str, str]]) -> list:
     """Tabs whose choice is kept in the URL by a stable id (?<page>_view=<id>, the same in every language, so a
     copied link reopens the same view); an unknown id opens the first tab. Only the open tab's content should run
     (check `tab.open`)."""
@@ -169,10 +163,9 @@ def view_tabs(page: str, tabs: list[tuple[str, str]]) -> Tabs:
     elif st.session_state.get(state) not in labels:  # a language switch renames the tabs
         previous = st.session_state.get(f"{state}.id")
         st.session_state[state] = labels[ids.index(previous)] if previous in ids else labels[0]
-    containers = Tabs(st.tabs(labels, key=state, on_change="rerun"))
+    containers = st.tabs(labels, key=state, on_change="rerun")
     chosen = ids[labels.index(st.session_state[state])] if st.session_state.get(state) in labels else ids[0]
     st.session_state[f"{state}.id"] = chosen
-    containers.open_id = chosen
     _write_url(key, [chosen] if chosen != ids[0] else [])
     return containers
 

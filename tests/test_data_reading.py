@@ -1,11 +1,8 @@
-"""components/data/reading.py: the same text table (header, lines, cells, ragged rows) or the same ReadError,
-whichever way the file is read: streamed once through Arrow with each block checked (`_read_scanned`), in
-blocks so small that line ends, characters and quotes are cut between them, or by the exact reader alone
-(`_read_bytes`, the whole file in memory)."""
+"""components/data/reading.py: the text table (header, lines, cells, ragged rows) or the ReadError of a file,
+the same with the default block and with blocks so small that line ends and characters are cut between them
+(the UTF-8 check and the line-end search go a block at a time)."""
 
 from __future__ import annotations
-
-import contextlib
 
 import pyarrow as pa
 import pytest
@@ -13,7 +10,7 @@ import pytest
 from components.data import reading
 from components.data.reading import ReadError, read_text_table
 
-MODES = ["default", "tiny_blocks", "exact_only"]
+MODES = ["default", "tiny_blocks"]
 OPEN = "a quoted field is not closed: the file may be incomplete"
 
 
@@ -21,8 +18,6 @@ OPEN = "a quoted field is not closed: the file may be incomplete"
 def mode(request, monkeypatch):
     if request.param == "tiny_blocks":
         monkeypatch.setattr(reading, "_BLOCK", 8)
-    elif request.param == "exact_only":
-        monkeypatch.setattr(reading, "_read_scanned", lambda fh: None)
     return request.param
 
 
@@ -109,28 +104,3 @@ def test_read_errors_name_the_line(tmp_path, mode, data, expected):
 
 def test_a_quote_inside_an_unquoted_field_is_text(tmp_path, mode):
     assert read(tmp_path, b'a,b\n12" pipe,2\n')[3] == [['12" pipe'], ["2"]]
-
-
-def test_a_plain_file_is_read_once_without_the_exact_reader(tmp_path, monkeypatch):
-    def not_here(data):
-        raise AssertionError("the exact reader was used")
-
-    monkeypatch.setattr(reading, "_read_bytes", not_here)
-    monkeypatch.setattr(reading, "_BLOCK", 16)  # several blocks, a CRLF cut between two
-    assert read(tmp_path, b"a,b\r\n1,2\r\n\r\n3,4\r\n5,6\n")[:3] == (["a", "b"], 1, [2, 4, 5])
-
-
-@pytest.mark.parametrize(
-    "data",
-    [b"a,b\n1,\x002\n", b"a,b\n1,\xff\n", b'a,b\n"1\n2",3\n', b'a,b\n1,2"\n'],
-    ids=["nul", "not-utf8", "record-spanning-lines", "odd-quotes"],
-)
-def test_what_the_scan_cannot_vouch_for_goes_to_the_exact_reader(tmp_path, monkeypatch, data):
-    used = []
-    exact = reading._read_bytes
-    monkeypatch.setattr(reading, "_read_bytes", lambda d: used.append(d) or exact(d))
-    path = tmp_path / "t.csv"
-    path.write_bytes(data)
-    with contextlib.suppress(ReadError):
-        read_text_table(path)
-    assert used == [data]

@@ -1,11 +1,10 @@
 """Read a CSV file as text columns with the line each row starts on. Nothing here imports streamlit.
 
 Parsing is pyarrow's CSV reader (all columns as strings, empty = missing; ragged rows reported through its
-invalid-row handler). Arrow counts records, not lines, so the line of each record is found from the
-positions of the line ends (numpy): with no quoted field spanning lines, the n-th non-blank line is the n-th
-record. A file where a quoted field does span lines is rare; its record lines come from the csv module.
-The file streams through Arrow once, checked block by block (no whole copy held); what that scan cannot vouch
-for is read again whole by the exact reader (see read_text_table).
+invalid-row handler), straight out of the file's bytes (no decoded copy). Arrow counts records, not lines, so
+the line of each record is found from the positions of the line ends (numpy): with no quoted field spanning
+lines, the n-th non-blank line is the n-th record. A file where a quoted field does span lines is rare; its
+record lines come from the csv module.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 DEFAULT_LIMIT_MB = 64
-_ARROW_BLOCK = 1 << 22  # the longest record Arrow reads (4 MB); the exact reader's block
+_ARROW_BLOCK = 1 << 22  # the longest record Arrow reads (4 MB)
 
 
 def size_limit() -> int:
@@ -52,13 +51,8 @@ class TextTable:
 
 def read_text_table(path, limit: int | None = None) -> TextTable:
     """The CSV at `path` as text columns. Raises ReadError for a file that is missing, too large, empty, not
-    UTF-8, binary or not CSV.
-
-    The file is read once, a block at a time, by Arrow's CSV reader, each block checked on its way (_Scan): no
-    copy of the whole file is held, only Arrow's columns (large_string, the layout pandas keeps, so the frames
-    use them without a copy). A file the scan cannot vouch for (a NUL or non-UTF-8 byte, an odd number of
-    quotes, a record spanning lines, any error) is read again whole by the exact reader `_read_bytes`, which
-    decides what is wrong and where."""
+    UTF-8, binary or not CSV. The file's bytes are held while Arrow reads them (its columns are large_string,
+    the layout pandas keeps, so the frames use them without a copy); the size is checked first."""
     limit = size_limit() if limit is None else limit
     try:
         size = os.stat(path).st_size
@@ -68,11 +62,7 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
                 "(set AZKZ_MAX_TABLE_MB to change it)"
             )
         with open(path, "rb") as fh:
-            table = _read_scanned(fh)
-            if table is not None:
-                return table
-            fh.seek(0)
-            data = fh.read()  # the size was checked: no buffer of the limit's size reserved
+            data = fh.read()
     except FileNotFoundError:
         raise ReadError("file not found") from None
     except OSError as error:
@@ -81,7 +71,7 @@ def read_text_table(path, limit: int | None = None) -> TextTable:
 
 
 def _read_bytes(data: bytes) -> TextTable:
-    """The exact reader: the whole file in memory, every check in order, the csv module where it is needed."""
+    """Every check in order, then Arrow's parse, the csv module where it is needed."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     nul = data.find(b"\x00")
     if nul >= 0:
@@ -116,10 +106,10 @@ def _read_bytes(data: bytes) -> TextTable:
     return _text_table(header, starts, table, ragged)
 
 
-def _parse(source, n_fields: int, block_size: int = _ARROW_BLOCK) -> tuple[pa.Table, list[tuple[int, int]]]:
+def _parse(source, n_fields: int) -> tuple[pa.Table, list[tuple[int, int]]]:
     """Arrow's parse of the CSV, every field a large_string (null = empty), the header (n_fields, as the csv
     module reads it) as the first record; and the (record number, fields) of the ragged records it left out.
-    A record longer than `block_size` is an error (Arrow's "straddling object")."""
+    A record longer than _ARROW_BLOCK is an error (Arrow's "straddling object")."""
     names = [f"f{i}" for i in range(n_fields)]
     ragged: list[tuple[int, int]] = []
 
@@ -129,7 +119,7 @@ def _parse(source, n_fields: int, block_size: int = _ARROW_BLOCK) -> tuple[pa.Ta
 
     table = pa_csv.read_csv(
         source,
-        read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=block_size),
+        read_options=pa_csv.ReadOptions(column_names=names, use_threads=False, block_size=_ARROW_BLOCK),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True, invalid_row_handler=skip),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.large_string()),
@@ -162,121 +152,12 @@ def _text_table(header: list[str], starts: np.ndarray, table: pa.Table, ragged: 
     )
 
 
-class _Unusual(Exception):
-    """The scan met a byte only the exact reader reports (NUL, not UTF-8): stop Arrow's read."""
-
-
-class _Scan:
-    """A binary file as Arrow's CSV reader reads it (sequentially, a block at a time, through pa.PythonFile),
-    each block checked as it passes: the BOM left out, no NUL, valid UTF-8 (nothing decoded is kept), the
-    quotes counted, the positions of \\n and \\r recorded, the first block kept for the header."""
-
-    closed = False
-
-    def __init__(self, fh):
-        self._fh = fh
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-        self._pending = False  # the decoder holds the start of a character cut by the block's end
-        self.first: bytes | None = None  # the first block, after the BOM
-        self.size = 0  # bytes passed on
-        self.quotes = 0
-        self.nl: list[np.ndarray] = []
-        self.cr: list[np.ndarray] = []
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        pass
-
-    def read(self, n: int = -1) -> bytes:
-        chunk = self._fh.read(n)
-        if self.first is None:
-            chunk = self.first = chunk.removeprefix(b"\xef\xbb\xbf")
-        if not chunk:
-            return chunk
-        if b"\x00" in chunk:
-            raise _Unusual
-        if self._pending or not chunk.isascii():
-            try:
-                self._decoder.decode(chunk)
-            except UnicodeDecodeError:
-                raise _Unusual from None
-            self._pending = bool(self._decoder.getstate()[0])
-        self.quotes += chunk.count(b'"')
-        buf = np.frombuffer(chunk, dtype=np.uint8)
-        self.nl.append(np.flatnonzero(buf == 10) + self.size)
-        if b"\r" in chunk:
-            self.cr.append(np.flatnonzero(buf == 13) + self.size)
-        self.size += len(chunk)
-        return chunk
-
-    def finish(self) -> None:
-        """Read to the end (Arrow has), and check the file does not end inside a character."""
-        while self.read(_BLOCK):
-            pass
-        try:
-            self._decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise _Unusual from None
-
-
-def _read_scanned(fh) -> TextTable | None:
-    """The table, read once as it streams by; None if the exact reader must read the file (see read_text_table).
-    The header is the csv module's, read from the first block before Arrow starts (Arrow is told how many fields
-    to expect, as `_read_bytes` tells it); the block Arrow then reads first must be the same bytes."""
-    first = fh.read(_BLOCK)
-    fh.seek(0)
-    whole, first = len(first) < _BLOCK, first.removeprefix(b"\xef\xbb\xbf")
-    header = _first_row(first, whole)
-    if header is None:
-        return None
-    scan = _Scan(fh)
-    try:
-        # smaller blocks than the exact reader's (less memory in flight); a record longer than one is an error
-        # here, and the exact reader decides
-        table, ragged = _parse(pa.PythonFile(scan, mode="r"), len(header), _BLOCK)
-        scan.finish()
-    except Exception:  # Arrow's CSV errors, _Unusual, a read error: the exact reader reports it
-        return None
-    if scan.quotes % 2 or scan.first != first:  # odd quotes: is one left open? (or the file changed meanwhile)
-        return None
-    _release_parser_memory()
-    nl, cr = _concat(scan.nl), _concat(scan.cr)
-    scan.nl = scan.cr = []
-    starts = _line_starts(nl, cr, scan.size)
-    del nl, cr
-    if not len(starts) or table.num_rows + len(ragged) != len(starts):  # empty, or a record spans lines
-        return None
-    return _text_table(header, starts, table, ragged)
-
-
-def _first_row(block: bytes, whole: bool) -> list[str] | None:
-    """The csv module's first non-empty row of a file that begins with `block` (the whole file if `whole`);
-    None when the block cannot tell: not UTF-8, a csv error, no row, or a record that may go on past the block."""
-    if not whole:
-        block = block[: block.rfind(b"\n") + 1]  # whole lines only (a \r\n is not cut in two)
-    if _utf8_error(block) is not None:
-        return None
-    stream = _text(block)
-    try:
-        row = next(r for r in csv.reader(stream) if r)
-    except (csv.Error, StopIteration):
-        return None
-    if not whole and not stream.read(1):  # the record reached the end of the block: it may not end there
-        return None
-    return row
-
-
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64, copy=False) if parts else _NONE
 
 
 _NONE = np.empty(0, dtype=np.int64)
-_BLOCK = 1 << 18  # bytes read, decoded or compared at a time (256 KB): the temporaries of a scan stay this small
+_BLOCK = 1 << 18  # bytes decoded or compared at a time (256 KB): no temporary the size of the file
 
 
 def _text(data: bytes) -> io.TextIOWrapper:

@@ -512,8 +512,6 @@ def products_figure(products: pd.DataFrame, flow: str, labels: Labels, source: s
 
 # --- dates ------------------------------------------------------------------------------------
 
-PRECISION_DAYS = {"day": 0, "month": 30, "year": 365}
-
 
 def period_bounds(date_start: pd.Series, precision: pd.Series) -> tuple[list, list, list]:
     """(first day, middle, last day) of each partial date's period: a year stands for the whole year."""

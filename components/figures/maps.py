@@ -79,7 +79,6 @@ TOOLTIP = {
 
 # Columns each layer sends to the browser (pydeck serialises every field it is given).
 ROUTE_LAYER_COLUMNS = ("path", "colour", "width", "name", "tip")
-DASH_LAYER_COLUMNS = ("path", "colour", "width")
 PLACE_LAYER_COLUMNS = ("position", "radius", "name", "tip")
 LABEL_LAYER_COLUMNS = ("position", "name", "anchor", "baseline", "offset")
 ROUTE_COLUMNS = (

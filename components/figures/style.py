@@ -31,7 +31,6 @@ PALETTE = {  # marks; each ≥ 3:1 on white
     "black": "#000000",
     "red": "#C2271D",
 }
-TEXT_COLOURS = {"ink": INK, "muted": MUTED}
 DIRECTION_COLOURS = {"kz_to_az": PALETTE["blue"], "az_to_kz": PALETTE["orange"], "total": PALETTE["black"]}
 # Reporters (whose statistics): line dash and marker symbol, the colour staying the direction's.
 REPORTER_STYLE = {
