@@ -475,13 +475,13 @@ def label_places(
         priority=priority,
         limit=max_labels,
     )
-    keep = [i for i, p in enumerate(positions) if p]
+    keep = sorted((i for i, p in enumerate(positions) if p), key=priority.__getitem__)  # busiest first
     placed = places.iloc[keep].copy()
     deck = [_DECK_PLACES[positions[i]] for i in keep]
     placed["anchor"] = [a for a, _, _ in deck]
     placed["baseline"] = [b for _, b, _ in deck]
     placed["offset"] = [[dx * (radii[i] + 3), dy * (radii[i] + 3)] for i, (_, _, (dx, dy)) in zip(keep, deck)]
-    return placed.loc[sorted(placed.index, key=lambda i: priority[places.index.get_loc(i)])]
+    return placed
 
 
 def place_layers(places: pd.DataFrame, labelled: pd.DataFrame) -> list[pdk.Layer]:
