@@ -480,7 +480,8 @@ def label_places(
     deck = [_DECK_PLACES[positions[i]] for i in keep]
     placed["anchor"] = [a for a, _, _ in deck]
     placed["baseline"] = [b for _, b, _ in deck]
-    placed["offset"] = [[dx * (radii[i] + 3), dy * (radii[i] + 3)] for i, (_, _, (dx, dy)) in zip(keep, deck)]
+    away = [radii[i] + placement.DOT_GAP for i in keep]  # px from the dot's centre, as placed
+    placed["offset"] = [[dx * d, dy * d] for d, (_, _, (dx, dy)) in zip(away, deck)]
     return placed
 
 

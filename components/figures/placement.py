@@ -25,6 +25,7 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in px from the plot's 
 # how much wider and taller than its size plotly.js draws a symbol (symbol_defs.js; measured in Chromium: a
 # diamond of size 11 is 14.3 px across, a triangle 12.7 px wide and at most one size tall); others are as large
 SYMBOL_SCALE = {"diamond": (1.3, 1.3), "triangle": (1.155, 1.0)}
+DOT_GAP = 3  # px between a dot's edge and its label (`radii`)
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,14 @@ def label_positions(
     as its symbol (plotly's names: "circle", "diamond-open", …) makes it; text of 10 px is 13 px tall and about
     5.2 px a character (measured in Chromium), `pad` px more each side (a background); a label stands
     `marker / 1.6 + 1` px off its point's centre (plotly.js's textPointPosition). `radii`: each point's own
-    radius instead (a dot of a map), its label `radius + 3` px off its centre."""
+    radius instead (a dot of a map), its label `radius + DOT_GAP` px off its centre."""
     (x0, x1), (y0, y1) = plot.x_range, plot.y_range
     sx = plot.width / (x1 - x0) if x1 > x0 else 0.0
     sy = plot.height / (y1 - y0) if y1 > y0 else 0.0
     centres = [((x - x0) * sx, (y - y0) * sy) for x, y in zip(xs, ys)]
     if radii is not None:
         halves = [(r, r) for r in radii]
-        offsets = [r + 3 for r in radii]
+        offsets = [r + DOT_GAP for r in radii]
     else:
         halves = [_half(symbol, marker) for symbol in (symbols or ["circle"] * len(centres))]
         offsets = [marker / 1.6 + 1] * len(centres)
