@@ -46,7 +46,10 @@ if ui.guard(view):
             view.count,
         ).format(n=view.count),
         expanded=view.count <= 40,
-    ):
-        ui.grid(view.grid, _("Chronology"))
+        key="chronology.table",
+        on_change="rerun",  # the grid is sent only once the table is open (its rows were a third of the page's bytes)
+    ) as table:
+        if table.open:
+            ui.grid(view.grid, _("Chronology"))
     ui.download(view.download)
     ui.footer(view.source)

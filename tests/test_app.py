@@ -148,6 +148,20 @@ def test_visits_filters_live_in_the_url_and_filter_the_rows():
     assert at.query_params["leader"] == "Ilham Aliyev" and at.query_params["q"] == "Astana"
 
 
+def test_the_chronology_table_is_sent_when_it_is_open():
+    """Over 40 entries the table starts closed and its grid is not sent (it was a third of the page's bytes); a
+    filter down to 40 or fewer opens it, with every entry the label counts."""
+    at = run("chronology")
+    no_exception(at)
+    label = at.expander[0].label
+    assert int(re.search(r"(\d+) entries", label).group(1)) > 40 and not at.dataframe
+    topic = at.multiselect[0]
+    topic.set_value([topic.options[-1]]).run()
+    no_exception(at)
+    shown = int(re.search(r"(\d+) entr", at.expander[0].label).group(1))
+    assert 0 < shown <= 40 and len(at.dataframe) == 1 and len(at.dataframe[0].value) == shown
+
+
 def test_search_finds_a_city_in_any_script():
     latin = run("visits", q="Astana")
     cyrillic = run("visits", q="Астана")

@@ -227,6 +227,21 @@ def test_a_copied_link_reopens_the_chosen_corridor(page, app_url):
     assert_link_reopens(page, "corridor")
 
 
+def test_the_chronology_table_opens_with_its_rows(page, app_url):
+    """The table's grid is sent only once it is opened (a rerun): opening it shows the entries the label counts."""
+    goto(page, f"{app_url}/chronology")
+    grid = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]')
+    summary = page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').first
+    label = summary.inner_text()
+    entries = int(re.search(r"(\d+) entries", label).group(1))
+    assert entries > 40 and grid.count() == 0, label
+    summary.click()
+    grid.first.locator("table").first.wait_for(state="attached", timeout=30_000)
+    wait_ready(page)
+    assert grid.count() == 1
+    assert int(grid.first.locator("table").first.get_attribute("aria-rowcount") or 0) == entries + 1  # + header
+
+
 def test_a_copied_link_reopens_the_tab(page, app_url):
     goto(page, f"{app_url}/trade?from=2000&to=2023")
     click_tab(page, "Top products")
