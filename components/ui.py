@@ -316,6 +316,26 @@ def metrics(items: Sequence[Any]) -> None:
                 st.caption(text(metric.caption))
 
 
+def table(label: str, key: str, expanded: bool = False):
+    """An expander holding a view's table, open or closed as the reader left it. Streamlit makes an expander anew,
+    in the state `expanded` gives, when its label or `expanded` changes: a filter that changed the count in the
+    label closed an opened table. The reader's choice is kept in `<key>.open` and given as `expanded` when the
+    label changes; while it does not, `expanded` stays as it was, so a click does not make the expander (and its
+    table) anew. A click reruns the page, so `.open` tells whether the table is open: a page can send its rows only
+    when it is."""
+    chosen, made = f"{key}.open", f"{key}.made"  # the reader's choice; (label, expanded) the expander was made with
+    if key in st.session_state and st.session_state.get(made, (None,))[0] == label:
+        expanded = st.session_state[made][1]
+    else:
+        expanded = st.session_state.get(chosen, expanded)
+    st.session_state[made] = (label, expanded)
+    return st.expander(label, expanded=expanded, key=key, on_change=_keep_open, args=(key, chosen))
+
+
+def _keep_open(key: str, chosen: str) -> None:
+    st.session_state[chosen] = bool(st.session_state[key])
+
+
 def grid(item: base.Grid, label: str | None = None) -> None:
     config = {name: st.column_config.LinkColumn(name) for name in item.links}
     st.dataframe(item.rows, hide_index=True, width="stretch", column_config=config or None, alt=label)

@@ -39,17 +39,16 @@ if ui.guard(view):
         st.info(ui.text(view.empty), icon=":material/info:")
     else:
         ui.chart(view.chart)
-    with st.expander(
+    with ui.table(
         ui.ngettext(
             "Table: {n} entry, with sources and disagreements",
             "Table: the {n} entries, with sources and disagreements",
             view.count,
         ).format(n=view.count),
+        "chronology.table",
         expanded=view.count <= 40,
-        key="chronology.table",
-        on_change="rerun",  # the grid is sent only once the table is open (its rows were a third of the page's bytes)
     ) as table:
-        if table.open:
+        if table.open:  # the grid is sent only once the table is open (its rows were a third of the page's bytes)
             ui.grid(view.grid, _("Chronology"))
     ui.download(view.download)
     ui.footer(view.source)

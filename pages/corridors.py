@@ -44,10 +44,11 @@ if chosen and tabs[0].open:
                     "year they are for (the hover says when they were stated); a vertical bar is a range."
                 )
             )
-            with st.expander(
+            with ui.table(
                 ui.ngettext(
                     "Table: {n} figure, with its source", "Table: the {n} figures, with sources", view.count
-                ).format(n=view.count)
+                ).format(n=view.count),
+                "volumes.table",
             ):
                 ui.grid(view.grid, _("Volume figures"))
             ui.download(view.download)
@@ -61,12 +62,13 @@ if chosen and tabs[1].open:
         view = ui.view(corridors.milestones, corridor=chosen)
         if ui.guard(view):
             ui.chart(view.chart)
-            with st.expander(
+            with ui.table(
                 ui.ngettext(
                     "Table: {n} milestone or document, with its source",
                     "Table: the {n} milestones and documents, with sources",
                     view.count,
-                ).format(n=view.count)
+                ).format(n=view.count),
+                "milestones.table",
             ):
                 ui.grid(view.grid, _("Milestones"))
             ui.download(view.download)

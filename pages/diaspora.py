@@ -27,12 +27,13 @@ if ui.guard(view):
     if view.spread.num_rows:
         st.subheader(_("Years with more than one figure"))
         ui.grid(view.spread, _("Years with more than one figure"))
-    with st.expander(
+    with ui.table(
         ui.ngettext(
             "Table: {n} population figure, with its source",
             "Table: the {n} population figures, with sources",
             view.count,
-        ).format(n=view.count)
+        ).format(n=view.count),
+        "diaspora.table",
     ):
         ui.grid(view.grid, _("Population figures"))
     ui.download(view.download)

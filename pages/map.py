@@ -24,12 +24,13 @@ if ui.guard(names):
         st.html(view.legend)
         if view.not_open:
             st.caption(ui.text(view.not_open))
-        with st.expander(
+        with ui.table(
             ui.ngettext(
                 "{n} route as a table (how accurate its line is, sources)",
                 "The {n} routes as a table (how accurate each line is, sources)",
                 view.count,
-            ).format(n=view.count)
+            ).format(n=view.count),
+            "map.table",
         ):
             ui.grid(view.grid, _("Routes"))
         for column, item in zip(st.columns(4), view.downloads):

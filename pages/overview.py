@@ -24,10 +24,11 @@ if ui.guard(view):
                 "only to the month or year. Part-year trade figures are on the Trade page."
             )
         )
-    with st.expander(
+    with ui.table(
         ui.ngettext("Timeline as a table ({n} row)", "Timeline as a table ({n} rows)", view.table.num_rows).format(
             n=view.table.num_rows
-        )
+        ),
+        "overview.table",
     ):
         ui.grid(view.table, _("Timeline as a table"))
     ui.download(view.download)

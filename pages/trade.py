@@ -40,11 +40,10 @@ if tabs[0].open:
             )
             full = ui.ngettext("{n} full year (by reporter)", "{n} full years (by reporter)", view.counts[0])
             part = ui.ngettext("{k} part-year figure", "{k} part-year figures", view.counts[1])
-            with st.expander(
-                _("Table: {full} and {part}").format(
-                    full=full.format(n=view.counts[0]), part=part.format(k=view.counts[1])
-                )
-            ):
+            label = _("Table: {full} and {part}").format(
+                full=full.format(n=view.counts[0]), part=part.format(k=view.counts[1])
+            )
+            with ui.table(label, "trade.table"):
                 st.markdown("**" + _("Full years, million USD") + "**")
                 ui.grid(view.full_years, _("Full years"))
                 st.markdown("**" + _("Part-year figures — not full years, never summed as one") + "**")

@@ -39,12 +39,13 @@ if tabs[0].open:
                 st.info(ui.text(view.empty), icon=":material/info:")
             else:
                 ui.chart(view.chart)
-            with st.expander(
+            with ui.table(
                 ui.ngettext(
                     "Table: {n} visit or meeting, with its source",
                     "Table: the {n} visits and meetings, with sources",
                     view.count,
-                ).format(n=view.count)
+                ).format(n=view.count),
+                "visits.table",
             ):
                 ui.grid(view.grid, _("Visits and meetings"))
             ui.download(view.download)
@@ -66,10 +67,11 @@ if tabs[1].open:
                 st.info(ui.text(view.empty), icon=":material/info:")
             else:
                 ui.chart(view.chart)
-            with st.expander(
+            with ui.table(
                 ui.ngettext(
                     "Table: {n} document, with its source", "Table: the {n} documents, with sources", view.count
-                ).format(n=view.count)
+                ).format(n=view.count),
+                "documents.table",
             ):
                 ui.grid(view.grid, _("Documents"))
             ui.download(view.download)

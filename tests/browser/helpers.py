@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -156,6 +157,19 @@ def wait_ready(page, timeout_ms: int = 60_000, settle_ms: int = 300) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"the app did not settle within {timeout_ms} ms ({page.url})")
         page.wait_for_timeout(settle_ms // 3)
+
+
+def rerun_of(page, action: Callable[[], None]) -> None:
+    """Do `action` (a click that reruns the script) and wait until that rerun has finished: wait_ready alone can
+    pass before a rerun has started, and a widget clicked while it is redrawn is detached under the click."""
+    page.evaluate(
+        """() => { const app = document.querySelector('[data-testid=stApp]'); window.__runs = 0;
+        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
+            .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
+    )
+    action()
+    page.wait_for_function("() => window.__runs > 0", timeout=30_000)
+    wait_ready(page)
 
 
 def goto(page, url: str) -> None:

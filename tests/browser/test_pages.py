@@ -31,6 +31,7 @@ from tests.browser.helpers import (
     click_tab,
     goto,
     query,
+    rerun_of,
     screenshot,
     slider_values,
     wait_ready,
@@ -240,6 +241,43 @@ def test_the_chronology_table_opens_with_its_rows(page, app_url):
     wait_ready(page)
     assert grid.count() == 1
     assert int(grid.first.locator("table").first.get_attribute("aria-rowcount") or 0) == entries + 1  # + header
+
+
+def test_an_opened_table_stays_open_when_a_filter_changes_its_count(page, app_url):
+    """Streamlit makes an expander anew when its label changes: a filter that changed the count in a table's label
+    closed the table the reader had opened (ui.table keeps the reader's choice). Chronology sends its rows only
+    while the table is open; Visits sends them always."""
+    expander = page.locator('[data-testid="stMain"] [data-testid="stExpander"]').first
+    grid = expander.locator('[data-testid="stDataFrame"]')
+    goto(page, f"{app_url}/chronology")
+    before = expander.locator("summary").inner_text()
+    rerun_of(page, expander.locator("summary").click)
+    grid.first.locator("table").first.wait_for(state="attached", timeout=30_000)
+    box = page.locator('[data-testid="stMain"] [data-testid="stTextInput"] input').first
+    box.fill("Baku")
+    box.press("Enter")
+    page.wait_for_function(
+        "before => { const s = document.querySelector('[data-testid=stMain] [data-testid=stExpander] summary');"
+        " return s && s.innerText !== before; }",
+        arg=before,
+    )
+    wait_ready(page)
+    after = expander.locator("summary").inner_text()
+    entries = int(re.search(r"(\d+) entr", after).group(1))
+    assert entries > 40 and after != before  # over 40: the table would start closed
+    expect(expander.locator("details")).to_have_attribute("open", "")
+    assert int(grid.first.locator("table").first.get_attribute("aria-rowcount") or 0) == entries + 1  # + header
+
+    goto(page, f"{app_url}/visits?from=1991&to=2025")
+    before = expander.locator("summary").inner_text()
+    rerun_of(page, expander.locator("summary").click)
+    expect(expander.locator("details")).to_have_attribute("open", "")
+    choose_leader(page, "Nursultan Nazarbayev")
+    wait_ready(page)
+    after = expander.locator("summary").inner_text()
+    assert after != before, after
+    expect(expander.locator("details")).to_have_attribute("open", "")
+    screenshot(page, "visits_table_kept_open")
 
 
 def test_a_copied_link_reopens_the_tab(page, app_url):
