@@ -222,42 +222,18 @@ def chronology(
         "dl.chronology",
         *filters,
     )
-    if shown.empty:
-        return Chronology(
-            topic_choices,
-            country_choices,
-            route_choices,
-            kind_choices,
-            None,
-            _("Nothing matches these filters in {years}.").format(years=ctx.years.label()),
-            grid,
-            download,
-            ctx.source_line(shown),
-            0,
-            len(in_range),
-        )
+    chart = None if shown.empty else _chart(ctx, shown, filters)
+    empty = None if chart else _("Nothing matches these filters in {years}.").format(years=ctx.years.label())
+    choices = (topic_choices, country_choices, route_choices, kind_choices)
+    return Chronology(*choices, chart, empty, grid, download, ctx.source_line(shown), len(shown), len(in_range))
+
+
+def _chart(ctx: Context, shown: pd.DataFrame, filters: list[str]) -> Chart:
+    _ = ctx._
     span = transforms.span(shown, ctx.years)
     title = _("Chronology of Azerbaijan–Kazakhstan relations, {period}").format(period=span.label())
     summary = _("{title}: {n} dated entries, {d} with a disagreement between sources.").format(
         title=title, n=len(shown), d=int((shown["disagreement"] != "").sum())
     )
-    chart = Chart(
-        "chronology",
-        charts.chronology_figure(shown, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
-        title,
-        summary,
-        ctx.file_stem("chronology", span, *filters),
-    )
-    return Chronology(
-        topic_choices,
-        country_choices,
-        route_choices,
-        kind_choices,
-        chart,
-        None,
-        grid,
-        download,
-        ctx.source_line(shown),
-        len(shown),
-        len(in_range),
-    )
+    figure = charts.chronology_figure(shown, ctx.labels, span.label(), ctx.source_line(shown, compact=True))
+    return Chart("chronology", figure, title, summary, ctx.file_stem("chronology", span, *filters))

@@ -140,19 +140,15 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
         "dl.visits",
         *filters,
     )
-    if shown.empty:
-        return Visits(
-            choices,
-            type_choices,
-            None,
-            _("No visits match these filters in {years}.").format(years=ctx.years.label()),
-            caption,
-            grid,
-            found,
-            download,
-            ctx.source_line(shown),
-            0,
-        )
+    chart = None if shown.empty else _visits_chart(ctx, shown, filters)
+    empty = None if chart else _("No visits match these filters in {years}.").format(years=ctx.years.label())
+    return Visits(
+        choices, type_choices, chart, empty, caption, grid, found, download, ctx.source_line(shown), len(shown)
+    )
+
+
+def _visits_chart(ctx: Context, shown: pd.DataFrame, filters: list[str]) -> Chart:
+    _ = ctx._
     span = transforms.span(shown, ctx.years)
     title = _("Visits and meetings by direction, {period}").format(period=span.label())
     last = shown.sort_values("date_start").iloc[-1]
@@ -162,25 +158,8 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
         who=ctx.labels.name("person", last["visitor"]),
         date=ctx.labels.date(last["date"], last["date_precision"]),
     )
-    chart = Chart(
-        "visits_timeline",
-        charts.visits_figure(shown, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
-        title,
-        summary,
-        ctx.file_stem("visits", span, *filters),
-    )
-    return Visits(
-        choices,
-        type_choices,
-        chart,
-        None,
-        caption,
-        grid,
-        found,
-        download,
-        ctx.source_line(shown),
-        len(shown),
-    )
+    figure = charts.visits_figure(shown, ctx.labels, span.label(), ctx.source_line(shown, compact=True))
+    return Chart("visits_timeline", figure, title, summary, ctx.file_stem("visits", span, *filters))
 
 
 @dataclass(frozen=True)
@@ -231,29 +210,20 @@ def documents(ctx: Context, domains: tuple[str, ...] = (), query: str = "") -> D
         *domains,
         query,
     )
-    if shown.empty:
-        return Documents(
-            choices,
-            None,
-            _("No documents match these filters in {years}.").format(years=ctx.years.label()),
-            grid,
-            download,
-            ctx.source_line(shown),
-            0,
-        )
+    chart = None if shown.empty else _documents_chart(ctx, shown, [*domains, query])
+    empty = None if chart else _("No documents match these filters in {years}.").format(years=ctx.years.label())
+    return Documents(choices, chart, empty, grid, download, ctx.source_line(shown), len(shown))
+
+
+def _documents_chart(ctx: Context, shown: pd.DataFrame, filters: list[str]) -> Chart:
+    _ = ctx._
     by_domain = transforms.agreements_by_domain(shown)
     span = transforms.span(shown, ctx.years)
     title = _("Documents signed per year by domain, {period} (number of documents)").format(period=span.label())
     busiest = by_domain.groupby("year")["agreements"].sum().sort_values().index[-1]
     summary = _("{title}: {n} documents; most in {year}.").format(title=title, n=len(shown), year=int(busiest))
-    chart = Chart(
-        "agreements_by_domain",
-        charts.agreements_figure(by_domain, ctx.labels, span.label(), ctx.source_line(shown, compact=True)),
-        title,
-        summary,
-        ctx.file_stem("agreements", span, *domains, query),
-    )
-    return Documents(choices, chart, None, grid, download, ctx.source_line(shown), len(shown))
+    figure = charts.agreements_figure(by_domain, ctx.labels, span.label(), ctx.source_line(shown, compact=True))
+    return Chart("agreements_by_domain", figure, title, summary, ctx.file_stem("agreements", span, *filters))
 
 
 @dataclass(frozen=True)
