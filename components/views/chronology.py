@@ -222,13 +222,13 @@ def chronology(
         "dl.chronology",
         *filters,
     )
-    chart = None if shown.empty else _chart(ctx, shown, filters)
-    empty = None if chart else _("Nothing matches these filters in {years}.").format(years=ctx.years.label())
+    chart = None if shown.empty else _chronology_chart(ctx, shown, filters)
+    empty = None if not shown.empty else _("Nothing matches these filters in {years}.").format(years=ctx.years.label())
     choices = (topic_choices, country_choices, route_choices, kind_choices)
     return Chronology(*choices, chart, empty, grid, download, ctx.source_line(shown), len(shown), len(in_range))
 
 
-def _chart(ctx: Context, shown: pd.DataFrame, filters: list[str]) -> Chart:
+def _chronology_chart(ctx: Context, shown: pd.DataFrame, filters: list[str]) -> Chart:
     _ = ctx._
     span = transforms.span(shown, ctx.years)
     title = _("Chronology of Azerbaijan–Kazakhstan relations, {period}").format(period=span.label())

@@ -141,7 +141,7 @@ def visits(ctx: Context, leaders: tuple[str, ...] = (), types: tuple[str, ...] =
         *filters,
     )
     chart = None if shown.empty else _visits_chart(ctx, shown, filters)
-    empty = None if chart else _("No visits match these filters in {years}.").format(years=ctx.years.label())
+    empty = None if not shown.empty else _("No visits match these filters in {years}.").format(years=ctx.years.label())
     return Visits(
         choices, type_choices, chart, empty, caption, grid, found, download, ctx.source_line(shown), len(shown)
     )
@@ -211,7 +211,9 @@ def documents(ctx: Context, domains: tuple[str, ...] = (), query: str = "") -> D
         query,
     )
     chart = None if shown.empty else _documents_chart(ctx, shown, [*domains, query])
-    empty = None if chart else _("No documents match these filters in {years}.").format(years=ctx.years.label())
+    empty = (
+        None if not shown.empty else _("No documents match these filters in {years}.").format(years=ctx.years.label())
+    )
     return Documents(choices, chart, empty, grid, download, ctx.source_line(shown), len(shown))
 
 

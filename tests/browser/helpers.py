@@ -7,6 +7,7 @@ import them explicitly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -161,14 +164,17 @@ def wait_ready(page, timeout_ms: int = 60_000, settle_ms: int = 300) -> None:
 
 def rerun_of(page, action: Callable[[], None]) -> None:
     """Do `action` (a click that reruns the script) and wait until that rerun has finished: wait_ready alone can
-    pass before a rerun has started, and a widget clicked while it is redrawn is detached under the click."""
+    pass before a rerun has started, and a widget clicked while it is redrawn is detached under the click. Any change
+    of the script state counts (a short run can go to running and back before the observer looks)."""
     page.evaluate(
         """() => { const app = document.querySelector('[data-testid=stApp]'); window.__runs = 0;
-        new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__runs++; })
-            .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
+        window.__runsSeen?.disconnect();
+        window.__runsSeen = new MutationObserver((changes) => { window.__runs += changes.length; });
+        window.__runsSeen.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
     )
     action()
-    page.wait_for_function("() => window.__runs > 0", timeout=30_000)
+    with contextlib.suppress(PlaywrightTimeout):  # a run too brief to flip the attribute is not seen
+        page.wait_for_function("() => window.__runs > 0", timeout=5_000)
     wait_ready(page)
 
 
